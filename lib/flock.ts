@@ -1,0 +1,93 @@
+// The low-level API: flock(2) on a file descriptor, synchronous and asynchronous, with the same semantics on
+// every platform (LockFileEx/UnlockFileEx over the whole file on Windows).
+import { binding } from './binding';
+import { abortError, systemError } from './errors';
+import { FdLike, FlockOp, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, toBoolean, toFd, toOp, toOptions, toSignal, toTimeout } from './validate';
+import { LOCK_SYSCALL, lockAsync, timeoutError } from './waits';
+
+const UNLOCK_SYSCALL = process.platform === 'win32' ? 'UnlockFileEx' : 'flock';
+
+export interface FlockSyncOptions {
+  /** Give up after this many milliseconds (0 to 2**31-1, or Infinity) with an `ETIMEDOUT` error. */
+  timeout?: number;
+}
+
+export interface FlockOptions extends FlockSyncOptions {
+  /** Abort the wait: the promise rejects with an `AbortError` and nothing stays locked. */
+  signal?: AbortSignal;
+}
+
+export interface TryLockOptions {
+  /** Take a shared lock instead of an exclusive one. Default `false`. */
+  shared?: boolean;
+}
+
+function check(r: number, syscall: string): void {
+  if (r !== 0) throw systemError(r, syscall, undefined, binding.lastError());
+}
+
+/**
+ * Applies or removes a lock, like flock(2), and blocks the calling thread until it is done. With `LOCK_NB`,
+ * contention throws an `EAGAIN` error on every platform. A blocking op waits as long as it takes, or at most
+ * `options.timeout` milliseconds; use {@link flock} to wait without blocking the event loop.
+ *
+ * @param fd a file descriptor or a `FileHandle`
+ * @param op `LOCK_SH`, `LOCK_EX` (each optionally `| LOCK_NB`) or `LOCK_UN`; or `'sh' | 'ex' | 'shnb' | 'exnb' | 'un'`
+ * @throws `ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_VALUE` for bad arguments;
+ *   `EAGAIN` (contention with `LOCK_NB`), `ETIMEDOUT`, `EBADF`, `ENOLCK` and other system errors.
+ */
+export function flockSync(fd: FdLike, op: FlockOp, options?: FlockSyncOptions): void {
+  const file = toFd(fd);
+  const bits = toOp(op);
+  const timeout = toTimeout(toOptions<FlockSyncOptions>(options, ['timeout']).timeout);
+  if (bits & LOCK_UN) return check(binding.unlock(file), UNLOCK_SYSCALL);
+  if (bits & LOCK_NB || timeout === undefined) return check(binding.lock(file, bits), LOCK_SYSCALL);
+  const r = binding.lock(file, bits | LOCK_NB);
+  if (r !== binding.codes.EAGAIN) return check(r, LOCK_SYSCALL);
+  if (timeout === 0) throw timeoutError(timeout);
+  const waited = binding.lockTimed(file, bits, timeout);
+  if (waited === binding.codes.ETIMEDOUT) throw timeoutError(timeout);
+  check(waited, LOCK_SYSCALL);
+}
+
+/**
+ * Applies or removes a lock, like flock(2), without blocking the event loop. A contended blocking op waits in
+ * the kernel on a dedicated thread (never the libuv thread pool), queued behind earlier waiters on the same
+ * file in this process. Non-blocking ops and `LOCK_UN` settle at once.
+ *
+ * @throws (rejects) as {@link flockSync}, plus an `AbortError` (`ABORT_ERR`) when `options.signal` aborts.
+ *   After a timeout or an abort nothing is locked, even if the kernel granted the lock while it was cancelled.
+ */
+export async function flock(fd: FdLike, op: FlockOp, options?: FlockOptions): Promise<void> {
+  const file = toFd(fd);
+  const bits = toOp(op);
+  const opts = toOptions<FlockOptions>(options, ['timeout', 'signal']);
+  const timeout = toTimeout(opts.timeout);
+  const signal = toSignal(opts.signal);
+  if (bits & (LOCK_UN | LOCK_NB)) {
+    if (signal?.aborted) throw abortError(signal);
+    return flockSync(file, bits);
+  }
+  return lockAsync(file, bits, timeout, signal);
+}
+
+/**
+ * Tries once to lock `fd`: `true` if it is now locked, `false` if another open file holds a conflicting lock.
+ * Every other failure throws. On POSIX, a failed attempt to turn a shared lock into an exclusive one drops
+ * the shared lock (flock(2) converts by unlocking first).
+ */
+export function tryLock(fd: FdLike, options?: TryLockOptions): boolean {
+  const file = toFd(fd);
+  const shared = toBoolean(toOptions<TryLockOptions>(options, ['shared']).shared, 'options.shared');
+  const r = binding.lock(file, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB);
+  if (r === binding.codes.EAGAIN) return false;
+  check(r, LOCK_SYSCALL);
+  return true;
+}
+
+/** Removes every lock this open file holds. Unlocking an unlocked file does nothing. */
+export function unlock(fd: FdLike): void {
+  check(binding.unlock(toFd(fd)), UNLOCK_SYSCALL);
+}
+
+export { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN };

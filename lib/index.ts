@@ -1,0 +1,5 @@
+// fs-flock: real kernel file locks for Node.js. See README.md for the API.
+export { flock, flockSync, tryLock, unlock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from './flock';
+export type { FlockOptions, FlockSyncOptions, TryLockOptions } from './flock';
+export type { FdLike, FlockOp } from './validate';
+export type { FlockError } from './errors';

@@ -1,0 +1,80 @@
+// Argument validation for every public function, before any syscall, with Node's error codes.
+import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/** An open file: a file descriptor, or anything with one such as a `FileHandle` from `fs.promises.open`. */
+export type FdLike = number | { readonly fd: number };
+
+/** A flock(2) operation: a bitmask of the `LOCK_*` constants, or one of fs-ext's names. */
+export type FlockOp = number | 'sh' | 'ex' | 'shnb' | 'exnb' | 'un';
+
+const opNames: Record<string, number> = {
+  sh: LOCK_SH,
+  ex: LOCK_EX,
+  shnb: LOCK_SH | LOCK_NB,
+  exnb: LOCK_EX | LOCK_NB,
+  un: LOCK_UN,
+};
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/** The numeric fd of `fd`; -1 for a closed FileHandle (the kernel then reports EBADF). */
+export function toFd(fd: unknown, name = 'fd'): number {
+  if (typeof fd === 'object' && fd !== null && typeof (fd as { fd?: unknown }).fd === 'number') {
+    const inner = (fd as { fd: number }).fd;
+    return inner === -1 ? -1 : toFd(inner, name);
+  }
+  if (typeof fd !== 'number' || !Number.isInteger(fd)) {
+    throw invalidArgType(name, 'an integer file descriptor or a FileHandle', fd);
+  }
+  if (fd < 0 || fd > INT32_MAX) throw outOfRange(name, `>= 0 && <= ${INT32_MAX}`, fd);
+  return fd;
+}
+
+/** A valid flock op as a bitmask: exactly one of SH, EX, UN, and NB only with SH or EX (or UN, where it is ignored). */
+export function toOp(op: unknown): number {
+  if (typeof op === 'string') {
+    const bits = opNames[op];
+    if (bits === undefined) throw invalidArgValue('op', op, "must be one of 'sh', 'ex', 'shnb', 'exnb', 'un'");
+    return bits;
+  }
+  if (typeof op !== 'number') throw invalidArgType('op', 'a number or a string', op);
+  const kind = op & ~LOCK_NB;
+  const valid = Number.isInteger(op) && (op & ~15) === 0 && (kind === LOCK_SH || kind === LOCK_EX || kind === LOCK_UN);
+  if (!valid) throw invalidArgValue('op', op, 'must be LOCK_SH, LOCK_EX or LOCK_UN, optionally | LOCK_NB');
+  return op;
+}
+
+/** The options object, or `{}`; an unknown key is an error rather than silently ignored. */
+export function toOptions<T extends object>(options: unknown, allowed: readonly (keyof T & string)[]): Partial<T> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) throw invalidArgType('options', 'of type object', options);
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key as keyof T & string)) {
+      throw invalidArgValue('options', key, `has an unknown option; known options are ${allowed.join(', ')}`);
+    }
+  }
+  return options as Partial<T>;
+}
+
+/** Milliseconds from 0 to 2**31-1, or Infinity; `undefined` means no timeout. */
+export function toTimeout(timeout: unknown): number | undefined {
+  if (timeout === undefined || timeout === Infinity) return undefined;
+  if (typeof timeout !== 'number') throw invalidArgType('options.timeout', 'of type number', timeout);
+  if (!(timeout >= 0 && timeout <= INT32_MAX)) throw outOfRange('options.timeout', `>= 0 && <= ${INT32_MAX}, or Infinity`, timeout);
+  return Math.ceil(timeout);
+}
+
+export function toSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+}
+
+export function toBoolean(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw invalidArgType(name, 'of type boolean', value);
+}

@@ -1,0 +1,75 @@
+// LockFileEx/UnlockFileEx over the whole file (offset 0, length 0xFFFFFFFF:0xFFFFFFFF, the same range in lock
+// and unlock), and interruption of a waiting thread with CancelSynchronousIo.
+// The fd becomes a HANDLE through node.exe's uv_get_osfhandle: the addon's own C runtime has another fd table.
+// See: LockFileEx, UnlockFileEx, CancelSynchronousIo on learn.microsoft.com.
+#include "lock.h"
+
+#include <windows.h>
+
+extern "C" __declspec(dllimport) HANDLE uv_get_osfhandle(int fd);
+
+// libuv's Windows error numbers (uv/errno.h), which util.getSystemErrorName understands.
+const int FSF_EAGAIN = -4088;
+const int FSF_EINTR = -4082;
+const int FSF_ETIMEDOUT = -4039;
+const int FSF_ECANCELED = -4081;
+const int FSF_ENOMEM = -4057;
+static const int UV_EACCES = -4092, UV_EBADF = -4083, UV_EINVAL = -4071, UV_EIO = -4070, UV_ENOTSUP = -4049,
+                 UV_UNKNOWN = -4094;
+
+static thread_local DWORD last_error = 0;
+
+static int fail() {
+  last_error = GetLastError();
+  switch (last_error) {
+    case ERROR_LOCK_VIOLATION: return FSF_EAGAIN;
+    case ERROR_OPERATION_ABORTED: return FSF_EINTR;
+    case ERROR_INVALID_HANDLE: return UV_EBADF;
+    case ERROR_ACCESS_DENIED: return UV_EACCES;
+    case ERROR_INVALID_PARAMETER: return UV_EINVAL;
+    case ERROR_NOT_SUPPORTED: case ERROR_INVALID_FUNCTION: return UV_ENOTSUP;
+    case ERROR_NOT_ENOUGH_MEMORY: return FSF_ENOMEM;
+    case ERROR_IO_DEVICE: return UV_EIO;
+    default: return UV_UNKNOWN;
+  }
+}
+
+static HANDLE handle_of(int fd) {
+  HANDLE h = uv_get_osfhandle(fd);
+  if (h == INVALID_HANDLE_VALUE) SetLastError(ERROR_INVALID_HANDLE);
+  return h;
+}
+
+int fsf_lock(int fd, int op) {
+  HANDLE h = handle_of(fd);
+  if (h == INVALID_HANDLE_VALUE) return fail();
+  OVERLAPPED ov = {};
+  DWORD flags = (op & FSF_EX ? LOCKFILE_EXCLUSIVE_LOCK : 0) | (op & FSF_NB ? LOCKFILE_FAIL_IMMEDIATELY : 0);
+  return LockFileEx(h, flags, 0, MAXDWORD, MAXDWORD, &ov) ? 0 : fail();
+}
+
+int fsf_unlock(int fd) {
+  HANDLE h = handle_of(fd);
+  if (h == INVALID_HANDLE_VALUE) return fail();
+  // Locks stack on one handle (EX + SH + SH needs three unlocks); undo them all, like flock(LOCK_UN).
+  for (;;) {
+    OVERLAPPED ov = {};
+    if (UnlockFileEx(h, 0, MAXDWORD, MAXDWORD, &ov)) continue;
+    DWORD err = GetLastError();
+    // "Nothing (more) locked": ERROR_NOT_LOCKED on Windows, ERROR_LOCK_VIOLATION under Wine.
+    if (err == ERROR_NOT_LOCKED || err == ERROR_LOCK_VIOLATION) return 0;
+    return fail();
+  }
+}
+
+int fsf_last_os_error() { return (int)last_error; }
+
+fsf_thread fsf_thread_begin() {
+  HANDLE self = nullptr;
+  DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &self, THREAD_TERMINATE, FALSE, 0);
+  return (fsf_thread)self;
+}
+
+void fsf_thread_end(fsf_thread self) { CloseHandle((HANDLE)self); }
+
+void fsf_interrupt(fsf_thread target) { CancelSynchronousIo((HANDLE)target); }

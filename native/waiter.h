@@ -1,0 +1,38 @@
+// A blocking lock wait on a dedicated thread of its own, never the libuv pool (four waits there would stall
+// every fs call in the process). Any thread may cancel it; the kernel wait is interrupted, not polled.
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "lock.h"
+
+class Waiter {
+ public:
+  using Done = void (*)(Waiter*);
+  Waiter(int fd, int op, uint32_t id, Done done, void* ctx) : id(id), ctx(ctx), fd_(fd), op_(op), done_(done) {}
+  int Start();  // 0, or FSF_ENOMEM when no thread can be created
+  // Interrupts the wait. The result becomes FSF_ECANCELED unless the wait had already finished; a lock the
+  // kernel grants while the cancel is in flight is released first, so a cancelled wait never holds anything.
+  void Cancel();
+  bool WaitFor(int64_t ms);  // true once finished; for synchronous callers
+  void Join();
+  int result() const { return result_; }
+  int os_error() const { return os_error_; }
+
+  const uint32_t id;
+  void* const ctx;
+
+ private:
+  void Run();
+
+  const int fd_, op_;
+  const Done done_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  fsf_thread self_ = 0;
+  bool in_call_ = false, cancelled_ = false, finished_ = false;
+  int result_ = 0, os_error_ = 0;
+};
