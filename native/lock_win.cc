@@ -1,6 +1,8 @@
 // LockFileEx/UnlockFileEx over the whole file (offset 0, length 0xFFFFFFFF:0xFFFFFFFF, the same range in lock
 // and unlock), and interruption of a waiting thread with CancelSynchronousIo.
 // The fd becomes a HANDLE through node.exe's uv_get_osfhandle: the addon's own C runtime has another fd table.
+// Wine (8.0) waits for a lock in a non-alertable wait that neither CancelSynchronousIo nor CancelIoEx ends, so
+// there a blocking lock polls instead: a non-blocking try, then an alertable sleep that fsf_interrupt's APC ends.
 // See: LockFileEx, UnlockFileEx, CancelSynchronousIo on learn.microsoft.com.
 #include "lock.h"
 
@@ -34,6 +36,19 @@ static int fail() {
   }
 }
 
+static const bool under_wine = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr;
+
+static void CALLBACK wake(ULONG_PTR) {}
+
+static int poll_lock(HANDLE h, DWORD flags) {
+  for (DWORD ms = 1;; ms = ms < 32 ? ms * 2 : ms) {
+    OVERLAPPED ov = {};
+    if (LockFileEx(h, flags | LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &ov)) return 0;
+    if (GetLastError() != ERROR_LOCK_VIOLATION) return fail();
+    if (SleepEx(ms, TRUE) == WAIT_IO_COMPLETION) return FSF_EINTR;  // an APC from fsf_interrupt
+  }
+}
+
 static HANDLE handle_of(int fd) {
   HANDLE h = uv_get_osfhandle(fd);
   if (h == INVALID_HANDLE_VALUE) SetLastError(ERROR_INVALID_HANDLE);
@@ -45,6 +60,7 @@ int fsf_lock(int fd, int op) {
   if (h == INVALID_HANDLE_VALUE) return fail();
   OVERLAPPED ov = {};
   DWORD flags = (op & FSF_EX ? LOCKFILE_EXCLUSIVE_LOCK : 0) | (op & FSF_NB ? LOCKFILE_FAIL_IMMEDIATELY : 0);
+  if (under_wine && !(op & FSF_NB)) return poll_lock(h, flags);
   return LockFileEx(h, flags, 0, MAXDWORD, MAXDWORD, &ov) ? 0 : fail();
 }
 
@@ -66,10 +82,14 @@ int fsf_last_os_error() { return (int)last_error; }
 
 fsf_thread fsf_thread_begin() {
   HANDLE self = nullptr;
-  DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &self, THREAD_TERMINATE, FALSE, 0);
+  DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &self,
+                  THREAD_TERMINATE | THREAD_SET_CONTEXT, FALSE, 0);  // what CancelSynchronousIo and QueueUserAPC need
   return (fsf_thread)self;
 }
 
 void fsf_thread_end(fsf_thread self) { CloseHandle((HANDLE)self); }
 
-void fsf_interrupt(fsf_thread target) { CancelSynchronousIo((HANDLE)target); }
+void fsf_interrupt(fsf_thread target) {
+  if (under_wine) QueueUserAPC(wake, (HANDLE)target, 0);
+  else CancelSynchronousIo((HANDLE)target);
+}
