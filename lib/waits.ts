@@ -18,6 +18,7 @@ interface Waiter {
   readonly signal: AbortSignal | undefined;
   id: number; // the native wait while this waiter is in the kernel, else 0
   cancelled: Error | null;
+  settled: boolean;
   timer?: NodeJS.Timeout;
   onAbort?: () => void;
 }
@@ -70,7 +71,7 @@ export function lockAsync(fd: number, op: number, timeout: number | undefined, s
 
 function enqueue(queue: Waiter[], fd: number, op: number, key: string, resolve: () => void,
   reject: (err: Error) => void, timeout: number | undefined, signal: AbortSignal | undefined): void {
-  const w: Waiter = { fd, op, key, resolve, reject, timeout, signal, id: 0, cancelled: null };
+  const w: Waiter = { fd, op, key, resolve, reject, timeout, signal, id: 0, cancelled: null, settled: false };
   if (timeout !== undefined) w.timer = setTimeout(() => cancel(w, timeoutError(timeout)), timeout);
   if (signal) {
     w.onAbort = () => cancel(w, abortError(signal));
@@ -100,6 +101,7 @@ function advance(key: string): void {
   if (!queue) return;
   while (queue.length > 0) {
     const head = queue[0];
+    if (head.id !== 0) return; // already waiting in the kernel
     const r = binding.lock(head.fd, head.op | LOCK_NB);
     if (r === binding.codes.EAGAIN) return startHead(head);
     settle(head, r === 0 ? null : systemError(r, LOCK_SYSCALL, undefined, binding.lastError()));
@@ -108,7 +110,7 @@ function advance(key: string): void {
 }
 
 function cancel(w: Waiter, reason: Error): void {
-  if (w.cancelled) return;
+  if (w.cancelled || w.settled) return;
   w.cancelled = reason;
   if (w.id !== 0) {
     binding.cancel(w.id); // the result, ECANCELED or a grant to undo, arrives through the dispatch function
@@ -125,6 +127,7 @@ function settle(w: Waiter, err: Error | null): void {
   else if (at > 0) queue!.splice(at, 1);
   if (w.timer) clearTimeout(w.timer);
   if (w.onAbort) w.signal!.removeEventListener('abort', w.onAbort);
+  w.settled = true;
   if (err) w.reject(err);
   else w.resolve();
 }

@@ -1,0 +1,24 @@
+// The implementations under test, each behind one interface so every scenario treats them alike:
+//
+//   name, notes           label, and how a blocked wait is implemented
+//   open(file) -> h       h is an fd for fd-based locks, or the path for path-based ones; close(h) undoes it
+//   lock(h, {signal?, timeout?}) -> Promise     exclusive, waits until granted (or cancelled)
+//   unlock(h) -> Promise | void                 the library's own asynchronous release
+//   lockSync?(h), unlockSync?(h)                when the library can block synchronously
+//   cancel: [] | ['signal', 'timeout']          which cancellations lock() honours
+//   perProcess?: true                           locks never exclude each other inside one process (fcntl)
+//
+// An adapter that cannot load (a native addon that failed to build) is reported as skipped, with the reason.
+'use strict';
+
+const NAMES = ['fs-flock', 'fs-ext', 'fs-native-extensions', 'os-lock', 'proper-lockfile', 'proper-lockfile-r10', 'lockfile'];
+
+function load(name) {
+  try {
+    return require(`./${name}`);
+  } catch (err) {
+    return { name, skipped: `cannot load: ${err.message.split('\n')[0]}` };
+  }
+}
+
+module.exports = { NAMES, load };
