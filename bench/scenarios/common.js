@@ -1,0 +1,47 @@
+// Helpers the scenarios share: per-adapter agent state, running a step for every adapter while turning a
+// skip or a failure into a row instead of aborting the run, and reading this process's threads and RSS.
+'use strict';
+const fs = require('node:fs');
+const { load } = require('../adapters');
+
+/** Agent-side state of one scenario: the adapter and its open handles. */
+function agentState() {
+  const state = { a: null, handles: [] };
+  state.open = (adapter, file, count = 1) => {
+    state.a = load(adapter);
+    state.handles = Array.from({ length: count }, () => state.a.open(file));
+    return state.handles[0];
+  };
+  return state;
+}
+
+/** Runs `fn(adapter)` for each adapter; a skipped adapter, a thrown error or a null result become rows. */
+async function eachAdapter(ctx, fn, { skip } = {}) {
+  const rows = [];
+  for (const a of ctx.adapters) {
+    const reason = a.skipped || (skip && skip(a));
+    if (reason) {
+      rows.push({ impl: a.name, skipped: reason });
+      continue;
+    }
+    ctx.log(`  ${a.name}`);
+    try {
+      rows.push({ impl: a.name, ...(await fn(a)) });
+    } catch (err) {
+      ctx.log(`  ${a.name} FAILED: ${err.message}`);
+      rows.push({ impl: a.name, error: err.message });
+    }
+  }
+  return rows;
+}
+
+/** Threads and resident memory of the calling process, from /proc/self/status. */
+function processUsage() {
+  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)[1]);
+  return { threads: field('Threads'), rssBytes: field('VmRSS') * 1024 };
+}
+
+const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+module.exports = { agentState, eachAdapter, processUsage, delay };
