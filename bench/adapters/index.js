@@ -1,6 +1,6 @@
 // The implementations under test, each behind one interface so every scenario treats them alike:
 //
-//   name, notes           label, and how a blocked wait is implemented
+//   name, notes           label, and how a blocked wait is implemented (load() adds id, the file name)
 //   open(file) -> h       h is an fd for fd-based locks, or the path for path-based ones; close(h) undoes it
 //   lock(h, {signal?, timeout?}) -> Promise     exclusive, waits until granted (or cancelled)
 //   unlock(h) -> Promise | void                 the library's own asynchronous release
@@ -15,9 +15,9 @@ const NAMES = ['fs-flock', 'fs-ext', 'fs-native-extensions', 'os-lock', 'proper-
 
 function load(name) {
   try {
-    return require(`./${name}`);
+    return { id: name, ...require(`./${name}`) };
   } catch (err) {
-    return { name, skipped: `cannot load: ${err.message.split('\n')[0]}` };
+    return { id: name, name, skipped: `cannot load: ${err.message.split('\n')[0]}` };
   }
 }
 

@@ -61,7 +61,7 @@ async function runJs(ctx, a, procs, mode) {
   fs.writeFileSync(dataFile, Buffer.alloc(4));
   const agents = await Promise.all(Array.from({ length: procs }, () => ctx.spawnAgent()));
   try {
-    await Promise.all(agents.map((p) => p.call('counter', 'prepare', { adapter: a.name, lockFile, dataFile })));
+    await Promise.all(agents.map((p) => p.call('counter', 'prepare', { adapter: a.id, lockFile, dataFile })));
     const startNs = now() + 50e6;
     const counts = await Promise.all(agents.map((p) => p.call('counter', 'run', { startNs, endNs: startNs + ms * 1e6, mode })));
     return summarize(counts, fs.readFileSync(dataFile).readUInt32LE(0), ms);

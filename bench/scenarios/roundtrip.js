@@ -61,7 +61,7 @@ async function run(ctx) {
     const rows = await eachAdapter(ctx, async (a) => {
       const agentProc = await ctx.spawnAgent();
       try {
-        const xs = await agentProc.call('roundtrip', 'loop', { adapter: a.name, file: ctx.file('rt'), mode, samples, sampleMs });
+        const xs = await agentProc.call('roundtrip', 'loop', { adapter: a.id, file: ctx.file('rt'), mode, samples, sampleMs });
         return { median: median(xs), best: Math.min(...xs), samples: xs.length };
       } finally {
         await agentProc.stop();

@@ -45,8 +45,8 @@ async function run(ctx) {
     const holder = await ctx.spawnAgent();
     const waiter = await ctx.spawnAgent();
     try {
-      await holder.call('wakeup', 'open', { adapter: a.name, file });
-      await waiter.call('wakeup', 'open', { adapter: a.name, file });
+      await holder.call('wakeup', 'open', { adapter: a.id, file });
+      await waiter.call('wakeup', 'open', { adapter: a.id, file });
       const xs = [];
       const deadline = Date.now() + budgetMs;
       while (xs.length < samples && (xs.length < 3 || Date.now() < deadline)) {
