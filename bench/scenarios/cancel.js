@@ -50,8 +50,8 @@ async function run(ctx) {
       const holder = await ctx.spawnAgent();
       const waiter = await ctx.spawnAgent();
       try {
-        await holder.call('cancel', 'hold', { adapter: a.name, file });
-        const { xs, codes } = await waiter.call('cancel', 'samples', { adapter: a.name, file, kind, samples, timeoutMs, budgetMs });
+        await holder.call('cancel', 'hold', { adapter: a.id, file });
+        const { xs, codes } = await waiter.call('cancel', 'samples', { adapter: a.id, file, kind, samples, timeoutMs, budgetMs });
         if (codes.includes('GRANTED')) ctx.fail(`${title}: ${a.name} was granted a lock another process holds`);
         return { via: kind === 'signal' ? 'AbortSignal' : `timeout ${timeoutMs} ms`, p50: percentile(xs, 50), p99: percentile(xs, 99), codes: codes.join(', '), samples: xs.length };
       } finally {

@@ -38,7 +38,7 @@ async function measure(ctx, a, file, count) {
   const { samples, boundMs } = ctx.config.starvation;
   const victim = await ctx.spawnAgent({ UV_THREADPOOL_SIZE: undefined });
   try {
-    await victim.call('starvation', 'startWaits', { adapter: a.name, file, count });
+    await victim.call('starvation', 'startWaits', { adapter: a.id, file, count });
     return await victim.call('starvation', 'readFileLatency', { file: ctx.readFileTarget, samples, boundMs });
   } finally {
     await victim.stop('SIGKILL'); // pool threads may be stuck in the kernel until the holder lets go
@@ -56,7 +56,7 @@ async function run(ctx) {
   const rows = await eachAdapter(ctx, async (a) => {
     const holder = await ctx.spawnAgent();
     try {
-      await holder.call('starvation', 'hold', { adapter: a.name, file });
+      await holder.call('starvation', 'hold', { adapter: a.id, file });
       const unloaded = await measure(ctx, a, file, 0);
       const row = { unloaded: median(unloaded.xs), unloadedP99: percentile(unloaded.xs, 99) };
       for (const count of waits) {

@@ -55,8 +55,8 @@ async function run(ctx) {
     const holder = await ctx.spawnAgent();
     const many = await ctx.spawnAgent();
     try {
-      await holder.call('waiters', 'hold', { adapter: a.name, file });
-      const { base, waiting } = await many.call('waiters', 'start', { adapter: a.name, file, count });
+      await holder.call('waiters', 'hold', { adapter: a.id, file });
+      const { base, waiting } = await many.call('waiters', 'start', { adapter: a.id, file, count });
       const t0 = await holder.call('waiters', 'release');
       const bound = a.name === 'fs-flock' ? boundMs : peerBoundMs;
       const { t1, granted, peak, error } = await many.call('waiters', 'finish', { boundMs: bound });
