@@ -43,7 +43,8 @@ async function main() {
     kernel: os.release(),
     cpu: os.cpus()[0].model,
     cpus: os.cpus().length,
-    fs: execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim(),
+    fs: execFileSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', dir], { encoding: 'utf8' }).trim(),
+    load: { start: os.loadavg()[0] },
     adapters: ctx.adapters.map(({ name, notes, skipped }) => ({ name, notes, skipped })),
   };
   const sections = [];
@@ -54,6 +55,7 @@ async function main() {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  env.load.end = os.loadavg()[0];
   const byId = Object.fromEntries(sections.map((s) => [s.id, s]));
   const list = targets(byId);
   const results = { env, seconds: (Date.now() - started) / 1000, failures, targets: list, sections };

@@ -75,6 +75,7 @@ async function run(ctx) {
   return [{
     id: 'waiters',
     title,
+    count,
     columns: [
       { key: 'extraThreads', label: 'extra OS threads (peak)', unit: 'n' },
       { key: 'extraRss', label: 'extra RSS (peak)', unit: 'bytes' },
