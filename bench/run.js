@@ -40,6 +40,7 @@ async function main() {
     date: new Date().toISOString(),
     quick: config.quick,
     node: process.version,
+    commit: execFileSync('git', ['describe', '--always', '--dirty'], { cwd: __dirname, encoding: 'utf8' }).trim(),
     kernel: os.release(),
     cpu: os.cpus()[0].model,
     cpus: os.cpus().length,

@@ -12,6 +12,7 @@ const median = (values) => percentile(values, 50);
 /** A duration in nanoseconds as text with a unit that keeps 3 significant figures. */
 function ns(value) {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  if (value < 0) return `-${ns(-value)}`;
   if (value < 1e3) return `${value.toPrecision(3)} ns`;
   if (value < 1e6) return `${(value / 1e3).toPrecision(3)} µs`;
   if (value < 1e9) return `${(value / 1e6).toPrecision(3)} ms`;
