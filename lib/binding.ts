@@ -9,6 +9,8 @@ export interface Binding {
   lock(fd: number, op: number): number;
   /** Releases every lock of the open file; unlocked is not an error. */
   unlock(fd: number): number;
+  /** Turns the open file's EX lock into SH (on Windows SH is added before EX is dropped). */
+  downgrade(fd: number): number;
   /** A blocking lock bounded by `ms`, waited for on a helper thread; ETIMEDOUT when it runs out. */
   lockTimed(fd: number, op: number, ms: number): number;
   /** Starts a blocking wait on a dedicated thread: an id (> 0) whose result reaches the dispatch function. */

@@ -1,6 +1,7 @@
 // The one place where fs-flock's errors are made: Node-shaped argument errors and system errors.
 import * as os from 'node:os';
 import * as util from 'node:util';
+import type { LockHolder } from './holders';
 
 /** A system error as Node makes them: `code`, `errno`, `syscall`, and on Windows the original error number. */
 export interface FlockError extends Error {
@@ -10,7 +11,7 @@ export interface FlockError extends Error {
   /** Windows only: the error number from GetLastError, before it was mapped to `code`. */
   win32Error?: number;
   /** ETIMEDOUT on Linux: the processes holding the lock when the wait gave up, from /proc/locks. */
-  holders?: { pid: number; mode: 'shared' | 'exclusive' }[];
+  holders?: LockHolder[];
 }
 
 const extraMessages: Record<string, string> = {

@@ -44,9 +44,9 @@ export function flockSync(fd: FdLike, op: FlockOp, options?: FlockSyncOptions): 
   if (bits & LOCK_NB || timeout === undefined) return check(binding.lock(file, bits), LOCK_SYSCALL);
   const r = binding.lock(file, bits | LOCK_NB);
   if (r !== binding.codes.EAGAIN) return check(r, LOCK_SYSCALL);
-  if (timeout === 0) throw timeoutError(timeout);
+  if (timeout === 0) throw timeoutError(timeout, file);
   const waited = binding.lockTimed(file, bits, timeout);
-  if (waited === binding.codes.ETIMEDOUT) throw timeoutError(timeout);
+  if (waited === binding.codes.ETIMEDOUT) throw timeoutError(timeout, file);
   check(waited, LOCK_SYSCALL);
 }
 

@@ -3,3 +3,7 @@ export { flock, flockSync, tryLock, unlock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN }
 export type { FlockOptions, FlockSyncOptions, TryLockOptions } from './flock';
 export type { FdLike, FlockOp } from './validate';
 export type { FlockError } from './errors';
+export { ExclusiveLock, SharedLock, withLock } from './lock';
+export type { AcquireOptions, AcquireSyncOptions, LockTarget, WithLockOptions } from './lock';
+export { holders } from './holders';
+export type { LockHolder } from './holders';

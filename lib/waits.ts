@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { binding } from './binding';
 import { abortError, systemError } from './errors';
+import { describeHolders, holdersOf, LockHolder } from './holders';
 import { LOCK_NB } from './validate';
 
 export const LOCK_SYSCALL = process.platform === 'win32' ? 'LockFileEx' : 'flock';
@@ -59,7 +60,7 @@ export function lockAsync(fd: number, op: number, timeout: number | undefined, s
   const r = binding.lock(fd, op | LOCK_NB); // the uncontended case needs no thread at all
   if (r === 0) return Promise.resolve();
   if (r !== binding.codes.EAGAIN) return Promise.reject(systemError(r, LOCK_SYSCALL, undefined, binding.lastError()));
-  if (timeout === 0) return Promise.reject(timeoutError(timeout));
+  if (timeout === 0) return Promise.reject(timeoutError(timeout, fd));
   key ||= fileKey(fd);
   const queue: Waiter[] = [];
   queues.set(key, queue);
@@ -72,7 +73,7 @@ export function lockAsync(fd: number, op: number, timeout: number | undefined, s
 function enqueue(queue: Waiter[], fd: number, op: number, key: string, resolve: () => void,
   reject: (err: Error) => void, timeout: number | undefined, signal: AbortSignal | undefined): void {
   const w: Waiter = { fd, op, key, resolve, reject, timeout, signal, id: 0, cancelled: null, settled: false };
-  if (timeout !== undefined) w.timer = setTimeout(() => cancel(w, timeoutError(timeout)), timeout);
+  if (timeout !== undefined) w.timer = setTimeout(() => cancel(w, timeoutError(timeout, fd)), timeout);
   if (signal) {
     w.onAbort = () => cancel(w, abortError(signal));
     signal.addEventListener('abort', w.onAbort, { once: true });
@@ -80,8 +81,17 @@ function enqueue(queue: Waiter[], fd: number, op: number, key: string, resolve: 
   queue.push(w);
 }
 
-export function timeoutError(ms: number): Error {
-  return systemError(binding.codes.ETIMEDOUT, LOCK_SYSCALL, `timed out after ${ms} ms waiting for the lock`);
+/** ETIMEDOUT, naming the processes that hold the lock where the platform can tell (Linux). */
+export function timeoutError(ms: number, fd: number): Error {
+  let holders: LockHolder[] | null = null;
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    holders = holdersOf(st.dev, st.ino);
+  } catch {} // the fd may be gone by now; the error is still a timeout
+  const who = describeHolders(holders);
+  const err = systemError(binding.codes.ETIMEDOUT, LOCK_SYSCALL, `timed out after ${ms} ms${who ? `, ${who}` : ''}`);
+  if (holders) err.holders = holders;
+  return err;
 }
 
 function startHead(w: Waiter): void {

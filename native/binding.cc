@@ -89,6 +89,11 @@ Napi::Value Unlock(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), fsf_unlock(Int(info, 0)));
 }
 
+Napi::Value Downgrade(const Napi::CallbackInfo& info) {
+  if (!Ints(info, 1)) return info.Env().Undefined();
+  return Napi::Number::New(info.Env(), fsf_downgrade(Int(info, 0)));
+}
+
 // lockTimed(fd, op, ms): the wait runs on a helper thread while this thread sleeps on a timed condition.
 Napi::Value LockTimed(const Napi::CallbackInfo& info) {
   if (!Ints(info, 3)) return info.Env().Undefined();
@@ -161,6 +166,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("codes", codes);
   exports.Set("lock", Napi::Function::New(env, Lock));
   exports.Set("unlock", Napi::Function::New(env, Unlock));
+  exports.Set("downgrade", Napi::Function::New(env, Downgrade));
   exports.Set("lockTimed", Napi::Function::New(env, LockTimed));
   exports.Set("wait", Napi::Function::New(env, Wait));
   exports.Set("cancel", Napi::Function::New(env, Cancel));

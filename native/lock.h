@@ -17,6 +17,9 @@ extern const int FSF_ENOMEM;
 int fsf_lock(int fd, int op);
 // Release every lock this open file holds; releasing an unlocked file succeeds.
 int fsf_unlock(int fd);
+// Turn the exclusive lock this open file holds into a shared one, without a moment where another process could
+// take it exclusively where the platform allows (Windows: SH is added before EX is dropped).
+int fsf_downgrade(int fd);
 // The platform's own error number of the calling thread's last failure (GetLastError on Windows, else 0).
 int fsf_last_os_error();
 

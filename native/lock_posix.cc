@@ -35,6 +35,14 @@ int fsf_unlock(int fd) {
   return 0;
 }
 
+// flock(2) converts in place; a blocked conversion only waits for a process that slipped in as EX was dropped.
+int fsf_downgrade(int fd) {
+  int r;
+  do r = fsf_lock(fd, FSF_SH);
+  while (r == FSF_EINTR);
+  return r;
+}
+
 int fsf_last_os_error() { return 0; }
 
 static void on_signal(int) {}

@@ -78,6 +78,16 @@ int fsf_unlock(int fd) {
   }
 }
 
+// A handle may add SH over its own EX; the next unlock of the range then drops the EX, leaving the SH.
+int fsf_downgrade(int fd) {
+  HANDLE h = handle_of(fd);
+  if (h == INVALID_HANDLE_VALUE) return fail();
+  OVERLAPPED ov = {};
+  if (!LockFileEx(h, LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &ov)) return fail();
+  OVERLAPPED ov2 = {};
+  return UnlockFileEx(h, 0, MAXDWORD, MAXDWORD, &ov2) ? 0 : fail();
+}
+
 int fsf_last_os_error() { return (int)last_error; }
 
 fsf_thread fsf_thread_begin() {
