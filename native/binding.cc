@@ -19,8 +19,17 @@ struct Instance {
   Tsfn tsfn;
   std::mutex mu;
   std::unordered_map<uint32_t, Waiter*> waits;
+  std::vector<Waiter*> finished;  // delivered; their threads are joined later, off the wake-up path
   uint32_t next_id = 0;
 };
+
+void Reap(Instance* inst) {
+  for (Waiter* w : inst->finished) {
+    w->Join();
+    delete w;
+  }
+  inst->finished.clear();
+}
 
 void Posted(Waiter* w) {
   // Runs on the waiter's thread. The id, not the pointer, travels: teardown may free the waiter first.
@@ -40,10 +49,8 @@ void Deliver(Napi::Env env, Napi::Function dispatch, std::nullptr_t*, void* data
     inst->waits.erase(it);
     if (inst->waits.empty()) inst->tsfn.Unref(env);
   }
-  w->Join();
-  int result = w->result(), os_error = w->os_error();
-  delete w;
-  dispatch.Call({Napi::Number::New(env, id), Napi::Number::New(env, result), Napi::Number::New(env, os_error)});
+  inst->finished.push_back(w);
+  dispatch.Call({Napi::Number::New(env, id), Napi::Number::New(env, w->result()), Napi::Number::New(env, w->os_error())});
 }
 
 // Environment cleanup (process or worker teardown): interrupt every pending wait so the thread that owns the
@@ -55,88 +62,116 @@ void Teardown(Instance* inst) {
     for (auto& entry : inst->waits) waits.push_back(entry.second);
     inst->waits.clear();
   }
-  for (Waiter* w : waits) w->Cancel();
   for (Waiter* w : waits) {
-    w->Join();
-    delete w;
+    if (w->Cancel()) {
+      w->Join();
+      delete w;
+    } else {
+      w->Abandon();
+    }
   }
+  Reap(inst);
   delete inst;
 }
 
-bool Ints(const Napi::CallbackInfo& info, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (!info[i].IsNumber()) {
-      Napi::TypeError::New(info.Env(), "fs-flock: internal binding called with a non-number").ThrowAsJavaScriptException();
+// The hot path reads int32 arguments with plain Node-API: a non-number fails napi_get_value_int32, the only
+// guard needed once lib/ has validated everything.
+template <size_t N>
+bool Args(napi_env env, napi_callback_info info, int32_t (&out)[N]) {
+  napi_value argv[N];
+  size_t argc = N;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  for (size_t i = 0; i < N; i++) {
+    if (i >= argc || napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "fs-flock: internal binding called with a non-number");
       return false;
     }
   }
   return true;
 }
 
-int Int(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int32Value(); }
+napi_value Int(napi_env env, int32_t value) {
+  napi_value result;
+  napi_create_int32(env, value, &result);
+  return result;
+}
 
 // lock(fd, op): a blocking op blocks the calling thread; EINTR from signals aimed at this thread is retried.
-Napi::Value Lock(const Napi::CallbackInfo& info) {
-  if (!Ints(info, 2)) return info.Env().Undefined();
-  int fd = Int(info, 0), op = Int(info, 1), r;
-  do r = fsf_lock(fd, op);
-  while (r == FSF_EINTR && !(op & FSF_NB));
-  return Napi::Number::New(info.Env(), r);
+napi_value Lock(napi_env env, napi_callback_info info) {
+  int32_t a[2];
+  if (!Args(env, info, a)) return nullptr;
+  int r;
+  do r = fsf_lock(a[0], a[1]);
+  while (r == FSF_EINTR && !(a[1] & FSF_NB));
+  return Int(env, r);
 }
 
-Napi::Value Unlock(const Napi::CallbackInfo& info) {
-  if (!Ints(info, 1)) return info.Env().Undefined();
-  return Napi::Number::New(info.Env(), fsf_unlock(Int(info, 0)));
+napi_value Unlock(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  return Args(env, info, a) ? Int(env, fsf_unlock(a[0])) : nullptr;
 }
 
-Napi::Value Downgrade(const Napi::CallbackInfo& info) {
-  if (!Ints(info, 1)) return info.Env().Undefined();
-  return Napi::Number::New(info.Env(), fsf_downgrade(Int(info, 0)));
+napi_value Downgrade(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  return Args(env, info, a) ? Int(env, fsf_downgrade(a[0])) : nullptr;
 }
 
 // lockTimed(fd, op, ms): the wait runs on a helper thread while this thread sleeps on a timed condition.
-Napi::Value LockTimed(const Napi::CallbackInfo& info) {
-  if (!Ints(info, 3)) return info.Env().Undefined();
-  Waiter w(Int(info, 0), Int(info, 1), 0, nullptr, nullptr);
-  int r = w.Start();
-  if (r == 0) {
-    bool finished = w.WaitFor(info[2].As<Napi::Number>().Int64Value());
-    if (!finished) w.Cancel();
-    w.Join();
-    r = finished ? w.result() : FSF_ETIMEDOUT;
-  }
-  return Napi::Number::New(info.Env(), r);
-}
-
-// wait(fd, op) -> id > 0, or a negative error: starts a wait whose result reaches dispatch(id, result, osError).
-Napi::Value Wait(const Napi::CallbackInfo& info) {
-  if (!Ints(info, 2)) return info.Env().Undefined();
-  auto* inst = info.Env().GetInstanceData<Instance>();
-  if (!inst->tsfn) {
-    Napi::Error::New(info.Env(), "fs-flock: setDispatch was not called").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
-  }
-  std::lock_guard<std::mutex> lock(inst->mu);
-  uint32_t id = ++inst->next_id ? inst->next_id : ++inst->next_id;  // 0 is never an id
-  auto* w = new Waiter(Int(info, 0), Int(info, 1), id, Posted, inst);
+napi_value LockTimed(napi_env env, napi_callback_info info) {
+  int32_t a[3];
+  if (!Args(env, info, a)) return nullptr;
+  auto* w = new Waiter(a[0], a[1], 0, nullptr, nullptr);
   int r = w->Start();
   if (r != 0) {
     delete w;
-    return Napi::Number::New(info.Env(), r);
+    return Int(env, r);
   }
-  if (inst->waits.empty()) inst->tsfn.Ref(info.Env());  // a pending wait keeps the process alive, like I/O
+  if (w->WaitFor(a[2])) {
+    r = w->result();
+  } else {
+    r = FSF_ETIMEDOUT;
+    if (!w->Cancel()) {
+      w->Abandon();
+      return Int(env, r);
+    }
+  }
+  w->Join();
+  delete w;
+  return Int(env, r);
+}
+
+// wait(fd, op) -> id > 0, or a negative error: starts a wait whose result reaches dispatch(id, result, osError).
+napi_value Wait(napi_env env, napi_callback_info info) {
+  int32_t a[2];
+  if (!Args(env, info, a)) return nullptr;
+  auto* inst = Napi::Env(env).GetInstanceData<Instance>();
+  if (!inst->tsfn) {
+    napi_throw_error(env, nullptr, "fs-flock: setDispatch was not called");
+    return nullptr;
+  }
+  Reap(inst);
+  std::lock_guard<std::mutex> lock(inst->mu);
+  uint32_t id = ++inst->next_id ? inst->next_id : ++inst->next_id;  // 0 is never an id
+  auto* w = new Waiter(a[0], a[1], id, Posted, inst);
+  int r = w->Start();
+  if (r != 0) {
+    delete w;
+    return Int(env, r);
+  }
+  if (inst->waits.empty()) inst->tsfn.Ref(env);  // a pending wait keeps the process alive, like I/O
   inst->waits[id] = w;
-  return Napi::Number::New(info.Env(), id);
+  return Int(env, int32_t(id));
 }
 
 // cancel(id): the wait's result becomes ECANCELED (or stays what it was, if it finished first).
-Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  if (!Ints(info, 1)) return info.Env().Undefined();
-  auto* inst = info.Env().GetInstanceData<Instance>();
+napi_value Cancel(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  if (!Args(env, info, a)) return nullptr;
+  auto* inst = Napi::Env(env).GetInstanceData<Instance>();
   std::lock_guard<std::mutex> lock(inst->mu);
-  auto it = inst->waits.find(uint32_t(Int(info, 0)));
-  if (it != inst->waits.end()) it->second->Cancel();
-  return info.Env().Undefined();
+  auto it = inst->waits.find(uint32_t(a[0]));
+  if (it != inst->waits.end()) it->second->Cancel();  // if it cannot interrupt, the result comes on the grant
+  return nullptr;
 }
 
 Napi::Value LastError(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fsf_last_os_error()); }
@@ -157,6 +192,12 @@ Napi::Value SetDispatch(const Napi::CallbackInfo& info) {
 
 void FreedByTeardown(Napi::Env, Instance*) {}
 
+Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+  return Napi::Value(env, fn);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<Instance, FreedByTeardown>(new Instance());
   Napi::Object codes = Napi::Object::New(env);
@@ -164,12 +205,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   codes.Set("ECANCELED", FSF_ECANCELED);
   codes.Set("ETIMEDOUT", FSF_ETIMEDOUT);
   exports.Set("codes", codes);
-  exports.Set("lock", Napi::Function::New(env, Lock));
-  exports.Set("unlock", Napi::Function::New(env, Unlock));
-  exports.Set("downgrade", Napi::Function::New(env, Downgrade));
-  exports.Set("lockTimed", Napi::Function::New(env, LockTimed));
-  exports.Set("wait", Napi::Function::New(env, Wait));
-  exports.Set("cancel", Napi::Function::New(env, Cancel));
+  exports.Set("lock", Function(env, "lock", Lock));
+  exports.Set("unlock", Function(env, "unlock", Unlock));
+  exports.Set("downgrade", Function(env, "downgrade", Downgrade));
+  exports.Set("lockTimed", Function(env, "lockTimed", LockTimed));
+  exports.Set("wait", Function(env, "wait", Wait));
+  exports.Set("cancel", Function(env, "cancel", Cancel));
   exports.Set("lastError", Napi::Function::New(env, LastError));
   exports.Set("setDispatch", Napi::Function::New(env, SetDispatch));
   return exports;

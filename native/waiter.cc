@@ -3,6 +3,7 @@
 #include "waiter.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <system_error>
 
 int Waiter::Start() {
@@ -15,6 +16,9 @@ int Waiter::Start() {
 }
 
 void Waiter::Run() {
+  // The thread's first allocation sets up its malloc arena (glibc maps 64 MiB); do it now rather than when
+  // the grant is being posted, where it would add to the wake-up latency.
+  free(malloc(64));
   fsf_thread self = fsf_thread_begin();
   std::unique_lock<std::mutex> lock(mu_);
   self_ = self;
@@ -36,20 +40,26 @@ void Waiter::Run() {
   result_ = r;
   os_error_ = os_error;
   finished_ = true;
+  bool abandoned = abandoned_;
   cv_.notify_all();
   lock.unlock();
   fsf_thread_end(self);
-  if (done_) done_(this);
+  if (abandoned) {
+    delete this;
+  } else if (done_) {
+    done_(this);
+  }
 }
 
-void Waiter::Cancel() {
+bool Waiter::Cancel() {
   std::unique_lock<std::mutex> lock(mu_);
-  if (finished_ || cancelled_) return;
+  if (finished_) return true;
   cancelled_ = true;
-  while (in_call_) {
+  for (int tries = 0; in_call_ && tries < 200; tries++) {
     fsf_interrupt(self_);
     cv_.wait_for(lock, std::chrono::milliseconds(1));
   }
+  return !in_call_;
 }
 
 bool Waiter::WaitFor(int64_t ms) {
@@ -59,4 +69,17 @@ bool Waiter::WaitFor(int64_t ms) {
 
 void Waiter::Join() {
   if (thread_.joinable()) thread_.join();
+}
+
+void Waiter::Abandon() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!finished_) {
+      abandoned_ = true;
+      thread_.detach();
+      return;
+    }
+  }
+  Join();
+  delete this;
 }

@@ -15,9 +15,14 @@ class Waiter {
   int Start();  // 0, or FSF_ENOMEM when no thread can be created
   // Interrupts the wait. The result becomes FSF_ECANCELED unless the wait had already finished; a lock the
   // kernel grants while the cancel is in flight is released first, so a cancelled wait never holds anything.
-  void Cancel();
+  // Returns false if the thread did not leave its blocking call within a bound (an interrupt that the platform
+  // ignores): the wait then ends, and releases what it gets, only when the lock is granted.
+  bool Cancel();
   bool WaitFor(int64_t ms);  // true once finished; for synchronous callers
   void Join();
+  // The owner lets go: a finished waiter is freed at once, an unfinished one by its thread when the wait ends,
+  // without calling Done. Never blocks on the kernel wait.
+  void Abandon();
   int result() const { return result_; }
   int os_error() const { return os_error_; }
 
@@ -33,6 +38,6 @@ class Waiter {
   std::mutex mu_;
   std::condition_variable cv_;
   fsf_thread self_ = 0;
-  bool in_call_ = false, cancelled_ = false, finished_ = false;
+  bool in_call_ = false, cancelled_ = false, finished_ = false, abandoned_ = false;
   int result_ = 0, os_error_ = 0;
 };
