@@ -4,6 +4,6 @@ export type { FlockOptions, FlockSyncOptions, TryLockOptions } from './flock';
 export type { FdLike, FlockOp } from './validate';
 export type { FlockError } from './errors';
 export { ExclusiveLock, SharedLock, withLock } from './lock';
-export type { AcquireOptions, AcquireSyncOptions, LockTarget, WithLockOptions } from './lock';
+export type { AcquireOptions, AcquireSyncOptions, LockTarget, TryAcquireOptions, WithLockOptions } from './lock';
 export { holders } from './holders';
 export type { LockHolder } from './holders';

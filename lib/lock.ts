@@ -38,6 +38,14 @@ export interface WithLockOptions extends AcquireOptions {
   shared?: boolean;
 }
 
+export type TryAcquireOptions = Omit<AcquireSyncOptions, 'timeout'>;
+
+/** ExclusiveLock or SharedLock, as the `this` of their shared static methods. */
+interface LockClass<T> {
+  new (file: Opened): T;
+  readonly isShared: boolean;
+}
+
 const syncKeys = ['timeout', 'mode', 'create', 'removeOnRelease'] as const;
 const asyncKeys = [...syncKeys, 'signal'] as const;
 
@@ -141,6 +149,35 @@ abstract class FileLock implements Disposable, AsyncDisposable {
     this.file = file;
   }
 
+  /**
+   * Waits for the lock without blocking the event loop (see `flock()`): `ExclusiveLock.acquire(target)` or
+   * `SharedLock.acquire(target)`.
+   * @throws (rejects) argument errors; `ETIMEDOUT`; `AbortError`; `EDEADLK` when this fd is already locked by
+   *   another lock object; `ENOENT`, `EISDIR`, `EACCES` from opening a path; other system errors.
+   */
+  static acquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireOptions): Promise<T> {
+    return acquireImpl(this, target, options);
+  }
+
+  /**
+   * Takes the lock, blocking the calling thread while it waits.
+   * @throws as `acquire`, and `EDEADLK` when, with no timeout, a lock object of this thread holds a conflicting
+   *   lock on the same file: that wait could never end.
+   */
+  static acquireSync<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireSyncOptions): T {
+    return acquireSyncImpl(this, target, options, false)!;
+  }
+
+  /** One non-blocking attempt: the lock, or `null` when the file is locked elsewhere in a conflicting mode. */
+  static async tryAcquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: TryAcquireOptions): Promise<T | null> {
+    return acquireSyncImpl(this, target, options, true);
+  }
+
+  /** One non-blocking attempt: the lock, or `null` when the file is locked elsewhere in a conflicting mode. */
+  static tryAcquireSync<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: TryAcquireOptions): T | null {
+    return acquireSyncImpl(this, target, options, true);
+  }
+
   /** The locked file descriptor (owned by the lock when it was acquired on a path). */
   get fd(): number {
     return this.file.fd;
@@ -195,9 +232,8 @@ abstract class FileLock implements Disposable, AsyncDisposable {
   }
 }
 
-type Ctor<T> = new (file: Opened) => T;
-
-function acquireSyncImpl<T extends FileLock>(Kind: Ctor<T>, shared: boolean, target: LockTarget, options: unknown, tryOnly: boolean): T | null {
+function acquireSyncImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, options: unknown, tryOnly: boolean): T | null {
+  const shared = Kind.isShared;
   const opts = checkOptions(toOptions<AcquireSyncOptions>(options, tryOnly ? syncKeys.filter((k) => k !== 'timeout') : syncKeys), target);
   for (;;) {
     const file = open(target, opts.create, opts.mode, opts.removeOnRelease);
@@ -230,7 +266,8 @@ function acquireSyncImpl<T extends FileLock>(Kind: Ctor<T>, shared: boolean, tar
   }
 }
 
-async function acquireImpl<T extends FileLock>(Kind: Ctor<T>, shared: boolean, target: LockTarget, options: unknown): Promise<T> {
+async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, options: unknown): Promise<T> {
+  const shared = Kind.isShared;
   const opts = checkOptions(toOptions<AcquireOptions>(options, asyncKeys), target);
   for (;;) {
     const file = open(target, opts.create, opts.mode, opts.removeOnRelease);
@@ -258,39 +295,13 @@ async function acquireImpl<T extends FileLock>(Kind: Ctor<T>, shared: boolean, t
 
 /** An exclusive (write) lock: no other lock on the file, shared or exclusive, while it is held. */
 export class ExclusiveLock extends FileLock {
+  /** @internal */
+  static readonly isShared = false;
   readonly shared = false;
 
   /** @internal */
   constructor(file: Opened) {
     super(file);
-  }
-
-  /**
-   * Waits for an exclusive lock without blocking the event loop (see `flock()`).
-   * @throws (rejects) argument errors; `ETIMEDOUT`; `AbortError`; `EDEADLK` when this fd is already locked by
-   *   another lock object; `ENOENT`, `EISDIR`, `EACCES` from opening a path; other system errors.
-   */
-  static acquire(target: LockTarget, options?: AcquireOptions): Promise<ExclusiveLock> {
-    return acquireImpl(ExclusiveLock, false, target, options);
-  }
-
-  /**
-   * Takes an exclusive lock, blocking the calling thread while it waits.
-   * @throws as `acquire`, and `EDEADLK` when, with no timeout, a lock object of this thread holds a conflicting
-   *   lock on the same file: that wait could never end.
-   */
-  static acquireSync(target: LockTarget, options?: AcquireSyncOptions): ExclusiveLock {
-    return acquireSyncImpl(ExclusiveLock, false, target, options, false)!;
-  }
-
-  /** One non-blocking attempt: the lock, or `null` when the file is locked elsewhere. */
-  static async tryAcquire(target: LockTarget, options?: Omit<AcquireSyncOptions, 'timeout'>): Promise<ExclusiveLock | null> {
-    return acquireSyncImpl(ExclusiveLock, false, target, options, true);
-  }
-
-  /** One non-blocking attempt: the lock, or `null` when the file is locked elsewhere. */
-  static tryAcquireSync(target: LockTarget, options?: Omit<AcquireSyncOptions, 'timeout'>): ExclusiveLock | null {
-    return acquireSyncImpl(ExclusiveLock, false, target, options, true);
   }
 
   /**
@@ -310,31 +321,13 @@ export class ExclusiveLock extends FileLock {
 
 /** A shared (read) lock: other shared locks may be held at the same time, exclusive ones may not. */
 export class SharedLock extends FileLock {
+  /** @internal */
+  static readonly isShared = true;
   readonly shared = true;
 
   /** @internal */
   constructor(file: Opened) {
     super(file);
-  }
-
-  /** Waits for a shared lock without blocking the event loop. @throws as `ExclusiveLock.acquire`. */
-  static acquire(target: LockTarget, options?: AcquireOptions): Promise<SharedLock> {
-    return acquireImpl(SharedLock, true, target, options);
-  }
-
-  /** Takes a shared lock, blocking the calling thread. @throws as `ExclusiveLock.acquireSync`. */
-  static acquireSync(target: LockTarget, options?: AcquireSyncOptions): SharedLock {
-    return acquireSyncImpl(SharedLock, true, target, options, false)!;
-  }
-
-  /** One non-blocking attempt: the lock, or `null` when an exclusive lock is held elsewhere. */
-  static async tryAcquire(target: LockTarget, options?: Omit<AcquireSyncOptions, 'timeout'>): Promise<SharedLock | null> {
-    return acquireSyncImpl(SharedLock, true, target, options, true);
-  }
-
-  /** One non-blocking attempt: the lock, or `null` when an exclusive lock is held elsewhere. */
-  static tryAcquireSync(target: LockTarget, options?: Omit<AcquireSyncOptions, 'timeout'>): SharedLock | null {
-    return acquireSyncImpl(SharedLock, true, target, options, true);
   }
 
   /**
