@@ -6,19 +6,54 @@
 #include <cstdlib>
 #include <system_error>
 
+#include <deque>
+
+namespace {
+struct Pool {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Waiter*> jobs;
+  int idle = 0;
+};
+// Never destroyed: idle threads may still be parked on it while the process exits.
+Pool& pool = *new Pool();
+}  // namespace
+
+void PoolThread() {
+  // The thread's first allocation sets up its malloc arena (glibc maps 64 MiB); do it now rather than when
+  // a grant is being posted, where it would add to the wake-up latency.
+  free(malloc(64));
+  std::unique_lock<std::mutex> lock(pool.mu);
+  for (;;) {
+    pool.idle++;
+    bool got = pool.cv.wait_for(lock, std::chrono::seconds(10), [] { return !pool.jobs.empty(); });
+    pool.idle--;
+    if (!got) return;
+    Waiter* w = pool.jobs.front();
+    pool.jobs.pop_front();
+    lock.unlock();
+    w->Run();
+    lock.lock();
+  }
+}
+
 int Waiter::Start() {
+  std::lock_guard<std::mutex> lock(pool.mu);
+  pool.jobs.push_back(this);
+  if (pool.idle > int(pool.jobs.size()) - 1) {
+    pool.cv.notify_one();
+    return 0;
+  }
   try {
-    thread_ = std::thread(&Waiter::Run, this);
+    std::thread(PoolThread).detach();
     return 0;
   } catch (const std::system_error&) {
+    pool.jobs.pop_back();
     return FSF_ENOMEM;
   }
 }
 
 void Waiter::Run() {
-  // The thread's first allocation sets up its malloc arena (glibc maps 64 MiB); do it now rather than when
-  // the grant is being posted, where it would add to the wake-up latency.
-  free(malloc(64));
   fsf_thread self = fsf_thread_begin();
   std::unique_lock<std::mutex> lock(mu_);
   self_ = self;
@@ -46,9 +81,12 @@ void Waiter::Run() {
   fsf_thread_end(self);
   if (abandoned) {
     delete this;
-  } else if (done_) {
-    done_(this);
+    return;
   }
+  if (done_) done_(this);
+  lock.lock();
+  released_ = true;
+  cv_.notify_all();
 }
 
 bool Waiter::Cancel() {
@@ -68,7 +106,8 @@ bool Waiter::WaitFor(int64_t ms) {
 }
 
 void Waiter::Join() {
-  if (thread_.joinable()) thread_.join();
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [this] { return released_; });
 }
 
 void Waiter::Abandon() {
@@ -76,7 +115,6 @@ void Waiter::Abandon() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!finished_) {
       abandoned_ = true;
-      thread_.detach();
       return;
     }
   }

@@ -1,5 +1,6 @@
-// A blocking lock wait on a dedicated thread of its own, never the libuv pool (four waits there would stall
-// every fs call in the process). Any thread may cancel it; the kernel wait is interrupted, not polled.
+// A blocking lock wait on a dedicated thread, never the libuv pool (four waits there would stall every fs call
+// in the process). Threads are kept in a small process-wide pool and reused, so a wait starts without creating
+// one; a thread idle for 10 s exits. Any thread may cancel a wait; the kernel wait is interrupted, not polled.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -19,7 +20,7 @@ class Waiter {
   // ignores): the wait then ends, and releases what it gets, only when the lock is granted.
   bool Cancel();
   bool WaitFor(int64_t ms);  // true once finished; for synchronous callers
-  void Join();
+  void Join();  // waits until the thread has let go of this waiter (after Done), so that it can be freed
   // The owner lets go: a finished waiter is freed at once, an unfinished one by its thread when the wait ends,
   // without calling Done. Never blocks on the kernel wait.
   void Abandon();
@@ -31,13 +32,13 @@ class Waiter {
 
  private:
   void Run();
+  friend void PoolThread();
 
   const int fd_, op_;
   const Done done_;
-  std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   fsf_thread self_ = 0;
-  bool in_call_ = false, cancelled_ = false, finished_ = false, abandoned_ = false;
+  bool in_call_ = false, cancelled_ = false, finished_ = false, abandoned_ = false, released_ = false;
   int result_ = 0, os_error_ = 0;
 };
