@@ -17,7 +17,21 @@ function update(file: string): void {
   data.byPid[process.pid] = (data.byPid[process.pid] ?? 0) + 1;
   // Write-then-rename so readers never see a half-written file: atomic, yet it cannot prevent lost updates.
   fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(data));
-  fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  renameOver(`${file}.${process.pid}.tmp`, file);
+}
+
+// Windows refuses to replace a file that another process has open (EPERM or EACCES), as the readers do in the
+// round without a lock: retry for a while there.
+function renameOver(from: string, to: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return fs.renameSync(from, to);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (process.platform !== 'win32' || (code !== 'EPERM' && code !== 'EACCES') || attempt >= 200) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // sleep 1 ms
+    }
+  }
 }
 
 async function worker(file: string, locked: boolean): Promise<void> {

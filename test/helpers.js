@@ -9,15 +9,29 @@ const { once } = require('node:events');
 const isWindows = process.platform === 'win32';
 const isWine = isWindows && 'WINELOADER' in process.env;
 
+/** Child processes per test, ended (and awaited) by the test's hooks so that none outlives the test run. */
+const children = new WeakMap();
+
+/** Kills a child unless it has exited, and resolves once it has. */
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /** A fresh file in a fresh directory; every fd opened through `open()` is closed when the test ends. */
 function tempFile(t, name = 'file.lock') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-flock-'));
   const file = path.join(dir, name);
   fs.writeFileSync(file, '');
   const fds = [];
-  t.after(() => {
+  t.after(async () => {
+    // Holders of this test may still have the file open (Windows cannot delete it then): end them first.
+    await Promise.all((children.get(t) || []).map(stop));
     for (const fd of fds) try { fs.closeSync(fd); } catch {}
-    fs.rmSync(dir, { recursive: true, force: true });
+    // Best effort: a leftover temp dir must not fail the test or, worse, skip the hooks that end the children.
+    try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); } catch {}
   });
   return {
     dir,
@@ -43,7 +57,9 @@ async function holder(t, env = {}) {
   const waiting = [];
   child.on('message', (msg) => (waiting.length ? waiting.shift()(msg) : inbox.push(msg)));
   const exited = once(child, 'exit');
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+  if (!children.has(t)) children.set(t, []);
+  children.get(t).push(child);
+  t.after(() => stop(child));
   const next = () => (inbox.length ? Promise.resolve(inbox.shift()) : new Promise((resolve) => waiting.push(resolve)));
   await next(); // { ready: true }
   return {
