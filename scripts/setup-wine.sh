@@ -16,14 +16,18 @@ command -v x86_64-w64-mingw32-g++-posix >/dev/null || missing+=(g++-mingw-w64-x8
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
   say "installing ${missing[*]} with apt-get"
-  "${sudo[@]}" apt-get update >&2 || { say "apt-get update failed"; exit 1; }
+  # --error-on=any: without it an unreachable mirror is only a warning and the install fails later, vaguely.
+  "${sudo[@]}" apt-get update --error-on=any >&2 \
+    || { say "ERROR: apt-get update failed: cannot install ${missing[*]} for the Windows tests"; exit 1; }
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
-    || { say "apt-get install ${missing[*]} failed"; exit 1; }
+    || { say "ERROR: apt-get install ${missing[*]} failed"; exit 1; }
 fi
 
 if [ ! -f "$WINEPREFIX/.fs-flock-win10" ]; then
   say "creating the Wine prefix $WINEPREFIX"
-  "$WINE" wineboot --init >/dev/null 2>&1 || { say "wineboot failed in $WINEPREFIX"; exit 1; }
+  # No Mono/Gecko: their install prompts would wait for a display that CI does not have.
+  WINEDLLOVERRIDES='mscoree,mshtml=' "$WINE" wineboot --init >/dev/null 2>&1 \
+    || { say "ERROR: wineboot failed in $WINEPREFIX"; exit 1; }
   "$WINE" winecfg -v win10 >&2  # node.exe refuses Wine's default (older) Windows version
   touch "$WINEPREFIX/.fs-flock-win10"
 fi
