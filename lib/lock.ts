@@ -110,7 +110,10 @@ function open(target: LockTarget, create: boolean, mode: number, removeOnRelease
     if (path.length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
     const fd = fs.openSync(path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), mode);
     try {
-      return { fd, path: nodePath.resolve(path), key: keyOf(fd), removeOnRelease };
+      const st = fs.fstatSync(fd, { bigint: true });
+      // Some platforms (Wine) open a directory read-write; refuse it the way Linux's open(2) does.
+      if (st.isDirectory()) throw Object.assign(systemErrorNamed('EISDIR', 'open', 'illegal operation on a directory'), { path });
+      return { fd, path: nodePath.resolve(path), key: `${st.dev}:${st.ino}`, removeOnRelease };
     } catch (err) {
       fs.closeSync(fd);
       throw err;
