@@ -5,7 +5,7 @@ const { flock, flockSync, LOCK_EX, LOCK_UN } = require('../..');
 
 module.exports = {
   name: 'fs-flock',
-  notes: 'flock(2); async waits on a dedicated native thread, one per contended file',
+  notes: 'flock(2); async waits on a pooled native thread, one per contended file',
   cancel: ['signal', 'timeout'],
   open: (file) => fs.openSync(file, 'r+'),
   close: (fd) => fs.closeSync(fd),

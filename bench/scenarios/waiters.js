@@ -54,12 +54,18 @@ async function run(ctx) {
   const rows = await eachAdapter(ctx, async (a) => {
     const holder = await ctx.spawnAgent();
     const many = await ctx.spawnAgent();
+    const bound = a.name === 'fs-flock' ? boundMs : peerBoundMs;
+    // A polling peer with thousands of waiters can saturate its own event loop and pool so far that the agent
+    // stops answering at all: give every call a bound, and report that instead of hanging the whole run.
+    const call = (fn, args) => Promise.race([
+      many.call('waiters', fn, args),
+      delay(bound + 10_000).then(() => { throw new Error(`the waiting process did not answer within ${bound + 10_000} ms (its event loop or pool is saturated)`); }),
+    ]);
     try {
       await holder.call('waiters', 'hold', { adapter: a.id, file });
-      const { base, waiting } = await many.call('waiters', 'start', { adapter: a.id, file, count });
+      const { base, waiting } = await call('start', { adapter: a.id, file, count });
       const t0 = await holder.call('waiters', 'release');
-      const bound = a.name === 'fs-flock' ? boundMs : peerBoundMs;
-      const { t1, granted, peak, error } = await many.call('waiters', 'finish', { boundMs: bound });
+      const { t1, granted, peak, error } = await call('finish', { boundMs: bound });
       if (error) throw new Error(error);
       const top = { threads: Math.max(waiting.threads, peak.threads), rssBytes: Math.max(waiting.rssBytes, peak.rssBytes) };
       return {
