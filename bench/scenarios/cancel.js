@@ -1,16 +1,13 @@
 // Scenario 6: cancellation latency, for the implementations that offer any. Another process holds the lock;
 // abort: time from AbortController.abort() to the rejection; timeout: time from the deadline to the rejection.
 'use strict';
-const { agentState, eachAdapter, delay } = require('./common');
+const { agentState, holdWith, eachAdapter, delay } = require('./common');
 const { percentile, now } = require('../lib/stats');
 
 const state = agentState();
 
 const agent = {
-  async hold({ adapter, file }) {
-    state.open(adapter, file);
-    await state.a.lock(state.handles[0]);
-  },
+  hold: holdWith(state),
   async samples({ adapter, file, kind, samples, timeoutMs, budgetMs }) {
     const a = require('../adapters').load(adapter);
     const h = a.open(file);

@@ -16,6 +16,14 @@ function agentState() {
 }
 
 /** Runs `fn(adapter)` for each adapter; a skipped adapter, a thrown error or a null result become rows. */
+/** The agent function that opens `file` with `adapter` and holds the lock until told otherwise. */
+function holdWith(state) {
+  return async ({ adapter, file }) => {
+    state.open(adapter, file);
+    await state.a.lock(state.handles[0]);
+  };
+}
+
 async function eachAdapter(ctx, fn, { skip } = {}) {
   const rows = [];
   for (const a of ctx.adapters) {
@@ -44,4 +52,4 @@ function processUsage() {
 
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-module.exports = { agentState, eachAdapter, processUsage, delay };
+module.exports = { agentState, holdWith, eachAdapter, processUsage, delay };

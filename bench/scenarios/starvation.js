@@ -3,16 +3,13 @@
 // A readFile still pending after a bound is recorded as such (the pool is blocked), not waited for.
 'use strict';
 const fs = require('node:fs');
-const { agentState, eachAdapter, delay } = require('./common');
+const { agentState, holdWith, eachAdapter, delay } = require('./common');
 const { median, percentile, now } = require('../lib/stats');
 
 const state = agentState();
 
 const agent = {
-  async hold({ adapter, file }) {
-    state.open(adapter, file);
-    await state.a.lock(state.handles[0]);
-  },
+  hold: holdWith(state),
   async release() {
     await state.a.unlock(state.handles[0]);
   },

@@ -2,16 +2,13 @@
 // lock. Measures extra OS threads and RSS while they wait, and the time from the release until every waiter
 // has been granted the lock in turn (each releases it at once). Bounded: a slow run reports how many it got.
 'use strict';
-const { agentState, eachAdapter, processUsage, delay } = require('./common');
+const { agentState, holdWith, eachAdapter, processUsage, delay } = require('./common');
 const { now } = require('../lib/stats');
 
 const state = agentState();
 
 const agent = {
-  async hold({ adapter, file }) {
-    state.open(adapter, file);
-    await state.a.lock(state.handles[0]);
-  },
+  hold: holdWith(state),
   release() {
     const t0 = now();
     state.a.unlockSync ? state.a.unlockSync(state.handles[0]) : state.a.unlock(state.handles[0]);
