@@ -17,7 +17,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
   say "installing ${missing[*]} with apt-get"
   # --error-on=any: without it an unreachable mirror is only a warning and the install fails later, vaguely.
-  "${sudo[@]}" apt-get update --error-on=any >&2 \
+  # One retry, so that a passing mirror hiccup does not fail CI.
+  { "${sudo[@]}" apt-get update --error-on=any >&2 || { sleep 5; "${sudo[@]}" apt-get update --error-on=any >&2; }; } \
     || { say "ERROR: apt-get update failed: cannot install ${missing[*]} for the Windows tests"; exit 1; }
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2 \
     || { say "ERROR: apt-get install ${missing[*]} failed"; exit 1; }
