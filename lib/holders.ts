@@ -1,6 +1,6 @@
 // Diagnostics: which processes hold flock(2) locks on a file, read from Linux's /proc/locks.
 import * as fs from 'node:fs';
-import { FdLike, toFd } from './validate';
+import { FdLike, isPathTarget, toFd } from './validate';
 
 export interface LockHolder {
   /** The process that took the lock (after a fork, possibly its parent). */
@@ -41,7 +41,7 @@ export function describeHolders(holders: LockHolder[] | null): string {
  * @throws `ENOENT` and other errors from stat; argument errors as the other functions.
  */
 export function holders(target: string | URL | Buffer | FdLike): LockHolder[] | null {
-  const st = typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target)
+  const st = isPathTarget(target)
     ? fs.statSync(target, { bigint: true })
     : fs.fstatSync(toFd(target, 'target'), { bigint: true });
   return holdersOf(st.dev, st.ino);

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { binding } from './binding';
 import { invalidArgType, invalidArgValue, outOfRange, systemError, systemErrorNamed } from './errors';
 import { flock, flockSync, tryLock } from './flock';
-import { FdLike, LOCK_EX, LOCK_SH, toBoolean, toFd, toOptions, toSignal, toTimeout } from './validate';
-import { LOCK_SYSCALL } from './waits';
+import { FdLike, isPathTarget, LOCK_EX, LOCK_SH, toBoolean, toFd, toOptions, toSignal, toTimeout } from './validate';
+import { fileKey, LOCK_SYSCALL } from './waits';
 
 /** What a lock is taken on: a path (string, `file:` URL or Buffer), or an open file (fd or `FileHandle`). */
 export type LockTarget = string | URL | Buffer | FdLike;
@@ -84,11 +84,6 @@ function sameFdError(fd: number): Error {
   return systemErrorNamed('EDEADLK', LOCK_SYSCALL, `fd ${fd} is already locked by another lock object in this thread`);
 }
 
-function keyOf(fd: number): string {
-  const st = fs.fstatSync(fd, { bigint: true });
-  return `${st.dev}:${st.ino}`;
-}
-
 function checkOptions(options: AcquireOptions, target: LockTarget) {
   const timeout = toTimeout(options.timeout);
   const create = toBoolean(options.create, 'options.create') ?? true;
@@ -96,8 +91,7 @@ function checkOptions(options: AcquireOptions, target: LockTarget) {
   const mode = options.mode ?? 0o666;
   if (typeof mode !== 'number') throw invalidArgType('options.mode', 'of type number', mode);
   if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw outOfRange('options.mode', '>= 0 && <= 0o7777', mode);
-  const isPath = typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target);
-  if (!isPath && (removeOnRelease || options.create !== undefined || options.mode !== undefined)) {
+  if (!isPathTarget(target) && (removeOnRelease || options.create !== undefined || options.mode !== undefined)) {
     throw invalidArgValue('options', Object.keys(options), 'has create, mode or removeOnRelease, which need a path target');
   }
   return { timeout, create, removeOnRelease, mode, signal: toSignal(options.signal) };
@@ -105,7 +99,7 @@ function checkOptions(options: AcquireOptions, target: LockTarget) {
 
 /** Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. */
 function open(target: LockTarget, create: boolean, mode: number, removeOnRelease: boolean): Opened {
-  if (typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target)) {
+  if (isPathTarget(target)) {
     const path = target instanceof URL ? fileURLToPath(target) : target.toString();
     if (path.length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
     const fd = fs.openSync(path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), mode);
@@ -120,7 +114,7 @@ function open(target: LockTarget, create: boolean, mode: number, removeOnRelease
     }
   }
   const fd = toFd(target, 'target');
-  return { fd, path: null, key: keyOf(fd), removeOnRelease: false };
+  return { fd, path: null, key: fileKey(fd), removeOnRelease: false };
 }
 
 function closeOwned(file: Opened): void {

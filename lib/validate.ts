@@ -22,6 +22,11 @@ const opNames: Record<string, number> = {
 
 const INT32_MAX = 2 ** 31 - 1;
 
+/** Whether a lock target names a path (string, URL or Buffer) rather than an open file. */
+export function isPathTarget(target: unknown): target is string | URL | Buffer {
+  return typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target);
+}
+
 /** The numeric fd of `fd`; -1 for a closed FileHandle (the kernel then reports EBADF). */
 export function toFd(fd: unknown, name = 'fd'): number {
   if (typeof fd === 'object' && fd !== null && typeof (fd as { fd?: unknown }).fd === 'number') {

@@ -43,7 +43,8 @@ binding.setDispatch((id, result, osError) => {
   setImmediate(advance, w.key);
 });
 
-function fileKey(fd: number): string {
+/** The identity of an open file: its device and inode. */
+export function fileKey(fd: number): string {
   const st = fs.fstatSync(fd, { bigint: true });
   return `${st.dev}:${st.ino}`;
 }
