@@ -8,7 +8,7 @@ const path = require('node:path');
 const { fork } = require('node:child_process');
 const { once } = require('node:events');
 const { ExclusiveLock } = require('..');
-const { tempFile } = require('./helpers');
+const { tempFile, isWindows } = require('./helpers');
 
 test('removeOnRelease deletes the lock file; without it the file stays', async (t) => {
   const f = tempFile(t);
@@ -21,7 +21,9 @@ test('removeOnRelease deletes the lock file; without it the file stays', async (
   assert.ok(fs.existsSync(file), 'never deleted by default');
 });
 
-test('a waiter on the unlinked inode retries on the new file instead of becoming a second holder', async (t) => {
+test('a waiter on the unlinked inode retries on the new file instead of becoming a second holder', {
+  skip: isWindows && 'Windows keeps a deleted file\'s name until its last handle closes, so this POSIX unlink race cannot be staged',
+}, async (t) => {
   const f = tempFile(t);
   const file = path.join(f.dir, 'race.lock');
   const first = ExclusiveLock.acquireSync(file, { removeOnRelease: true });
