@@ -9,7 +9,7 @@ export interface LockHolder {
 }
 
 /** The flock holders of the file with this device and inode, or `null` where the platform cannot tell. */
-export function holdersOf(dev: bigint, ino: bigint): LockHolder[] | null {
+function holdersOf(dev: bigint, ino: bigint): LockHolder[] | null {
   if (process.platform !== 'linux') return null;
   let table: string;
   try {

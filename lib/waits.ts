@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import { binding } from './binding';
 import { abortError, systemError } from './errors';
-import { describeHolders, holdersOf, LockHolder } from './holders';
+import { describeHolders, holders, LockHolder } from './holders';
 import { LOCK_NB } from './validate';
 
 export const LOCK_SYSCALL = process.platform === 'win32' ? 'LockFileEx' : 'flock';
@@ -15,7 +15,6 @@ interface Waiter {
   readonly key: string;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
-  readonly timeout: number | undefined;
   readonly signal: AbortSignal | undefined;
   id: number; // the native wait while this waiter is in the kernel, else 0
   cancelled: Error | null;
@@ -73,7 +72,7 @@ export function lockAsync(fd: number, op: number, timeout: number | undefined, s
 
 function enqueue(queue: Waiter[], fd: number, op: number, key: string, resolve: () => void,
   reject: (err: Error) => void, timeout: number | undefined, signal: AbortSignal | undefined): void {
-  const w: Waiter = { fd, op, key, resolve, reject, timeout, signal, id: 0, cancelled: null, settled: false };
+  const w: Waiter = { fd, op, key, resolve, reject, signal, id: 0, cancelled: null, settled: false };
   if (timeout !== undefined) w.timer = setTimeout(() => cancel(w, timeoutError(timeout, fd)), timeout);
   if (signal) {
     w.onAbort = () => cancel(w, abortError(signal));
@@ -84,14 +83,13 @@ function enqueue(queue: Waiter[], fd: number, op: number, key: string, resolve: 
 
 /** ETIMEDOUT, naming the processes that hold the lock where the platform can tell (Linux). */
 export function timeoutError(ms: number, fd: number): Error {
-  let holders: LockHolder[] | null = null;
+  let who: LockHolder[] | null = null;
   try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    holders = holdersOf(st.dev, st.ino);
+    who = holders(fd);
   } catch {} // the fd may be gone by now; the error is still a timeout
-  const who = describeHolders(holders);
-  const err = systemError(binding.codes.ETIMEDOUT, LOCK_SYSCALL, `timed out after ${ms} ms${who ? `, ${who}` : ''}`);
-  if (holders) err.holders = holders;
+  const named = describeHolders(who);
+  const err = systemError(binding.codes.ETIMEDOUT, LOCK_SYSCALL, `timed out after ${ms} ms${named ? `, ${named}` : ''}`);
+  if (who) err.holders = who;
   return err;
 }
 
