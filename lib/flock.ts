@@ -26,6 +26,12 @@ function check(r: number, syscall: string): void {
   if (r !== 0) throw systemError(r, syscall, undefined, binding.lastError());
 }
 
+/** A validated op that completes at once (LOCK_UN, or anything with LOCK_NB), or a wait on this thread. */
+function applyNow(file: number, bits: number): void {
+  if (bits & LOCK_UN) check(binding.unlock(file), UNLOCK_SYSCALL);
+  else check(binding.lock(file, bits), LOCK_SYSCALL);
+}
+
 /**
  * Applies or removes a lock, like flock(2), and blocks the calling thread until it is done. With `LOCK_NB`,
  * contention throws an `EAGAIN` error on every platform. A blocking op waits as long as it takes, or at most
@@ -40,8 +46,7 @@ export function flockSync(fd: FdLike, op: FlockOp, options?: FlockSyncOptions): 
   const file = toFd(fd);
   const bits = toOp(op);
   const timeout = toTimeout(toOptions<FlockSyncOptions>(options, ['timeout']).timeout);
-  if (bits & LOCK_UN) return check(binding.unlock(file), UNLOCK_SYSCALL);
-  if (bits & LOCK_NB || timeout === undefined) return check(binding.lock(file, bits), LOCK_SYSCALL);
+  if (bits & (LOCK_UN | LOCK_NB) || timeout === undefined) return applyNow(file, bits);
   const r = binding.lock(file, bits | LOCK_NB);
   if (r !== binding.codes.EAGAIN) return check(r, LOCK_SYSCALL);
   if (timeout === 0) throw timeoutError(timeout, file);
@@ -66,7 +71,7 @@ export async function flock(fd: FdLike, op: FlockOp, options?: FlockOptions): Pr
   const signal = toSignal(opts.signal);
   if (bits & (LOCK_UN | LOCK_NB)) {
     if (signal?.aborted) throw abortError(signal);
-    return flockSync(file, bits);
+    return applyNow(file, bits);
   }
   return lockAsync(file, bits, timeout, signal);
 }
