@@ -142,7 +142,7 @@ abstract class FileLock implements Disposable, AsyncDisposable {
   abstract readonly shared: boolean;
 
   /** @internal */
-  protected constructor(file: Opened) {
+  constructor(file: Opened) {
     this.file = file;
   }
 
@@ -296,11 +296,6 @@ export class ExclusiveLock extends FileLock {
   static readonly isShared = false;
   readonly shared = false;
 
-  /** @internal */
-  constructor(file: Opened) {
-    super(file);
-  }
-
   /**
    * Turns this lock into a shared one and returns it; this object is then released. Others can join at once.
    * On Windows the shared lock is taken before the exclusive one is dropped, so nobody can slip in between.
@@ -321,11 +316,6 @@ export class SharedLock extends FileLock {
   /** @internal */
   static readonly isShared = true;
   readonly shared = true;
-
-  /** @internal */
-  constructor(file: Opened) {
-    super(file);
-  }
 
   /**
    * Waits for an exclusive lock on the same file, and returns it. Not atomic: the shared lock is released first
