@@ -1,5 +1,6 @@
 // Draws bench/results/chart.svg without dependencies: wake-up latency (p50, with p99 as a tick) and async
-// uncontended round trip, one horizontal bar per implementation and the kernel, on a shared log scale.
+// uncontended round trip, one horizontal bar per implementation, the floor (grey) and the kernel, on a shared
+// log scale.
 'use strict';
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -28,7 +29,7 @@ function chart(byId) {
     }
     rows.forEach((r, i) => {
       const yy = top + i * (barH + gap), v = r[p.key];
-      const color = r.impl.startsWith('kernel') ? '#555' : r.impl.startsWith('fs-flock') ? '#d9480f' : '#4c6ef5';
+      const color = r.impl.startsWith('kernel') ? '#555' : r.floor ? '#999' : r.impl.startsWith('fs-flock') ? '#d9480f' : '#4c6ef5';
       out.push(`<text x="${left - 8}" y="${yy + 13}" font-size="12" text-anchor="end">${esc(r.impl)}</text>`);
       out.push(`<rect x="${left}" y="${yy}" width="${Math.max(1, x(v) - left)}" height="${barH}" fill="${color}"/>`);
       if (p.tick && r[p.tick] > 0) out.push(`<line x1="${x(r[p.tick])}" y1="${yy - 2}" x2="${x(r[p.tick])}" y2="${yy + barH + 2}" stroke="#000" stroke-width="2"/>`);

@@ -1,5 +1,6 @@
 // `npm run bench`: runs every scenario against fs-flock, each peer and the kernel limit (C programs built now),
-// prints the targets as met / not met and writes results/results.json, results/results.md and results/chart.svg.
+// and scenarios 1, 2 and 4 against the Node-API floor (an addon built now, adapters/floor.js); prints the
+// targets as met / not met and writes results/results.json, results/results.md and results/chart.svg.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -8,6 +9,7 @@ const { execFileSync } = require('node:child_process');
 const config = require('./lib/config');
 const { spawnAgent } = require('./lib/agents');
 const { buildKernel } = require('./lib/kernel');
+const { buildFloor } = require('./lib/floor');
 const { NAMES, load } = require('./adapters');
 const { markdown, targets } = require('./report');
 const { chart } = require('./chart');
@@ -19,6 +21,8 @@ async function main() {
   const started = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-flock-bench-'));
   const failures = [];
+  const floor = buildFloor(dir);
+  if (floor.path) process.env.BENCH_FLOOR_ADDON = floor.path; // agents inherit it and load the adapter from it
   const ctx = {
     config,
     log: (line) => console.log(line),
@@ -34,8 +38,9 @@ async function main() {
     kernel: buildKernel(dir),
     spawnAgent,
     adapters: NAMES.filter((n) => !config.adapters || config.adapters.includes(n)).map(load),
+    floor: { ...(floor.path ? load('floor') : { skipped: floor.skipped }), id: 'floor', name: 'raw Node-API floor', floor: true },
   };
-  for (const a of ctx.adapters.filter((x) => x.skipped)) console.log(`SKIPPED ${a.name}: ${a.skipped}`);
+  for (const a of [ctx.floor, ...ctx.adapters].filter((x) => x.skipped)) console.log(`SKIPPED ${a.name}: ${a.skipped}`);
   const env = {
     date: new Date().toISOString(),
     quick: config.quick,
@@ -46,7 +51,7 @@ async function main() {
     cpus: os.cpus().length,
     fs: execFileSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', dir], { encoding: 'utf8' }).trim(),
     load: { start: os.loadavg()[0] },
-    adapters: ctx.adapters.map(({ name, notes, skipped }) => ({ name, notes, skipped })),
+    adapters: [ctx.floor, ...ctx.adapters].map(({ name, notes, skipped }) => ({ name, notes, skipped })),
   };
   const sections = [];
   try {

@@ -7,6 +7,8 @@
 //   lockSync?(h), unlockSync?(h)                when the library can block synchronously
 //   cancel: [] | ['signal', 'timeout']          which cancellations lock() honours
 //   perProcess?: true                           locks never exclude each other inside one process (fcntl)
+//   floor?: true                                a lower bound, not a peer: floor.js, which is not in NAMES;
+//                                               run.js adds it to scenarios 1, 2 and 4 whatever BENCH_ADAPTERS says
 //
 // An adapter that cannot load (a native addon that failed to build) is reported as skipped, with the reason.
 'use strict';

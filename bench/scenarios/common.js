@@ -15,7 +15,6 @@ function agentState() {
   return state;
 }
 
-/** Runs `fn(adapter)` for each adapter; a skipped adapter, a thrown error or a null result become rows. */
 /** The agent function that opens `file` with `adapter` and holds the lock until told otherwise. */
 function holdWith(state) {
   return async ({ adapter, file }) => {
@@ -24,20 +23,25 @@ function holdWith(state) {
   };
 }
 
-async function eachAdapter(ctx, fn, { skip } = {}) {
+/**
+ * Runs `fn(adapter)` for each adapter; a skipped adapter, a thrown error or a null result become rows.
+ * `adapters` replaces ctx.adapters, e.g. to add the floor, whose rows carry floor: true (it is not a peer).
+ */
+async function eachAdapter(ctx, fn, { skip, adapters = ctx.adapters } = {}) {
   const rows = [];
-  for (const a of ctx.adapters) {
+  for (const a of adapters) {
+    const impl = { impl: a.name, ...(a.floor && { floor: true }) };
     const reason = a.skipped || (skip && skip(a));
     if (reason) {
-      rows.push({ impl: a.name, skipped: reason });
+      rows.push({ ...impl, skipped: reason });
       continue;
     }
     ctx.log(`  ${a.name}`);
     try {
-      rows.push({ impl: a.name, ...(await fn(a)) });
+      rows.push({ ...impl, ...(await fn(a)) });
     } catch (err) {
       ctx.log(`  ${a.name} FAILED: ${err.message}`);
-      rows.push({ impl: a.name, error: err.message });
+      rows.push({ ...impl, error: err.message });
     }
   }
   return rows;

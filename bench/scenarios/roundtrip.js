@@ -1,4 +1,5 @@
-// Scenarios 1 and 2: an uncontended lock + unlock round trip, synchronous and asynchronous, against the C loop.
+// Scenarios 1 and 2: an uncontended lock + unlock round trip, synchronous and asynchronous, against the C loop
+// and the raw Node-API floor (adapters/floor.js, measured first so its row sits next to the kernel's).
 // Each sample runs the loop for a fixed time and reports ns per round trip; the first sample is a warm-up.
 'use strict';
 const { agentState, eachAdapter } = require('./common');
@@ -66,7 +67,7 @@ async function run(ctx) {
       } finally {
         await agentProc.stop();
       }
-    }, { skip: (a) => mode === 'sync' && !a.lockSync && 'no synchronous API' });
+    }, { adapters: [ctx.floor, ...ctx.adapters], skip: (a) => mode === 'sync' && !a.lockSync && 'no synchronous API' });
     sections.push({ ...section(mode, title), rows });
   }
   return sections;

@@ -1,7 +1,8 @@
 // Scenario 4: wake-up latency. One process holds the lock while another waits for it; the holder keeps it
 // 2-4 ms more on a timer, stamps CLOCK_MONOTONIC and releases; the waiter stamps the same clock when its
 // promise resolves. Both stamps are process.hrtime.bigint(), system-wide on Linux. IPC only orders the steps,
-// and is quiet while the waiter wakes.
+// and is quiet while the waiter wakes. The raw wait floor (adapters/floor.js) is the cheapest such wait: a new
+// thread blocked in flock(2) resolving a promise through a thread-safe function.
 'use strict';
 const { agentState, eachAdapter, delay } = require('./common');
 const { percentile, now } = require('../lib/stats');
@@ -47,6 +48,7 @@ async function run(ctx) {
   const file = ctx.file('wakeup');
   const k = ctx.kernel('handoff', file, samples, holdUs).latencyNs;
   const stats = (xs) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: Math.max(...xs), samples: xs.length });
+  const floor = { ...ctx.floor, name: 'raw wait floor' }; // the same addon, named for what is measured here
   const rows = await eachAdapter(ctx, async (a) => {
     const holder = await ctx.spawnAgent();
     const waiter = await ctx.spawnAgent();
@@ -66,7 +68,7 @@ async function run(ctx) {
     } finally {
       await Promise.all([holder.stop(), waiter.stop()]);
     }
-  });
+  }, { adapters: [floor, ...ctx.adapters] });
   return [{
     id: 'wakeup',
     title,
