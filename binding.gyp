@@ -1,7 +1,7 @@
 {
   "targets": [{
     "target_name": "fs_flock",
-    "sources": ["native/binding.cc", "native/waiter.cc"],
+    "sources": ["native/binding.cc", "native/waiter.cc", "native/pool.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
     "cflags_cc": ["-std=c++17", "-fexceptions", "-fstack-protector-strong"],

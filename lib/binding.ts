@@ -1,5 +1,6 @@
 // Loads the native addon (a prebuild from prebuilds/, else build/Release) and types its internal surface.
 // Internal: every function returns 0 (or an id) on success and a negative libuv-style error number on failure.
+// Each call runs on the calling JavaScript thread; a blocking wait started by wait() runs on a native pool thread.
 import * as path from 'node:path';
 
 export interface Binding {
@@ -9,17 +10,19 @@ export interface Binding {
   lock(fd: number, op: number): number;
   /** Releases every lock of the open file; unlocked is not an error. */
   unlock(fd: number): number;
-  /** Turns the open file's EX lock into SH (on Windows SH is added before EX is dropped). */
+  /** Turns the open file's EX lock into SH without waiting; EAGAIN: the lock was lost to another process (POSIX). */
   downgrade(fd: number): number;
-  /** A blocking lock bounded by `ms`, waited for on a helper thread; ETIMEDOUT when it runs out. */
+  /** A blocking lock bounded by `ms`, waited for on a helper thread; ETIMEDOUT (nothing held) when it runs out. */
   lockTimed(fd: number, op: number, ms: number): number;
-  /** Starts a blocking wait on a dedicated thread: an id (> 0) whose result reaches the dispatch function. */
-  wait(fd: number, op: number): number;
-  /** Interrupts a wait; its result becomes ECANCELED unless it had already finished. */
-  cancel(id: number): void;
+  /**
+   * Starts a blocking wait on a native thread, through fs-flock's own reference to the open file: an id (> 0),
+   * whose result reaches `done`, which returns `true` to take it (a grant it does not take is undone).
+   */
+  wait(fd: number, op: number, done: (result: number, osError: number) => boolean): number;
+  /** Ends a pending wait: `true` if it was pending; it then holds nothing and `done` is never called. */
+  cancel(id: number): boolean;
   /** The Windows error number of this thread's last failure (0 elsewhere). */
   lastError(): number;
-  setDispatch(fn: (id: number, result: number, osError: number) => void): void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,7 +1,8 @@
 // The one place where fs-flock's errors are made: Node-shaped argument errors and system errors.
 import * as os from 'node:os';
 import * as util from 'node:util';
-import type { LockHolder } from './holders';
+import { LOCK_SYSCALL } from './platform';
+import type { LockHolder } from './proclocks';
 
 /** A system error as Node makes them: `code`, `errno`, `syscall`, and on Windows the original error number. */
 export interface FlockError extends Error {
@@ -10,7 +11,7 @@ export interface FlockError extends Error {
   syscall: string;
   /** Windows only: the error number from GetLastError, before it was mapped to `code`. */
   win32Error?: number;
-  /** ETIMEDOUT on Linux: the processes holding the lock when the wait gave up, from /proc/locks. */
+  /** ETIMEDOUT after a wait (timeout > 0) on Linux: the processes holding the lock when it gave up. */
   holders?: LockHolder[];
 }
 
@@ -41,8 +42,10 @@ export function systemError(errno: number, syscall: string, detail?: string, win
 
 /** A system error from an errno name rather than a number, e.g. `EDEADLK` found by fs-flock itself. */
 export function systemErrorNamed(code: string, syscall: string, detail: string): FlockError {
-  const errno = (os.constants.errno as Record<string, number>)[code];
-  const err = systemError(errno ? -errno : -1, syscall, detail);
+  // libuv's number where it has one (as Node's own errors on Windows), else the host's.
+  const uv = [...util.getSystemErrorMap()].find(([, [name]]) => name === code)?.[0];
+  const errno = uv ?? -((os.constants.errno as Record<string, number>)[code] ?? 1);
+  const err = systemError(errno, syscall, detail);
   err.code = code;
   err.message = `${code}: ${detail}, ${syscall}`;
   return err;
@@ -83,4 +86,33 @@ export function abortError(signal: AbortSignal): Error {
   const err = new Error('The operation was aborted', { cause: signal.reason });
   err.name = 'AbortError';
   return nodeError(err, 'ABORT_ERR');
+}
+
+/**
+ * ETIMEDOUT: the lock was not granted in `ms` milliseconds, and nothing is held. After a real wait (`ms > 0`)
+ * it names the holders where the platform can tell; a try-once (`ms === 0`) skips that lookup, which would cost
+ * far more than the try itself.
+ */
+export function timeoutError(ms: number, holders?: () => LockHolder[] | null): FlockError {
+  const who = ms > 0 && holders ? holders() : null;
+  const named = who?.length ? `, lock held by ${who.map((h) => `pid ${h.pid} (${h.mode})`).join(', ')}` : '';
+  const detail = ms > 0 ? `timed out after ${ms} ms${named}` : 'the lock is held elsewhere (timeout 0 tries once)';
+  const err = systemErrorNamed('ETIMEDOUT', LOCK_SYSCALL, detail);
+  if (who) err.holders = who;
+  return err;
+}
+
+/** EDEADLK: a wait that could never end, because this thread holds what it waits for. */
+export function deadlockError(detail: string): FlockError {
+  return systemErrorNamed('EDEADLK', LOCK_SYSCALL, detail);
+}
+
+/** EBADF for a `FileHandle` that is already closed, as the kernel reports a closed fd. */
+export function closedHandleError(): FlockError {
+  return systemErrorNamed('EBADF', LOCK_SYSCALL, 'bad file descriptor (the FileHandle is closed)');
+}
+
+/** ERR_INVALID_STATE, as Node's own: an operation on a lock object that no longer holds its lock. */
+export function invalidState(message: string): Error & { code: string } {
+  return nodeError(new Error(message), 'ERR_INVALID_STATE');
 }

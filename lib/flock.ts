@@ -2,10 +2,9 @@
 // every platform (LockFileEx/UnlockFileEx over the whole file on Windows).
 import { binding } from './binding';
 import { abortError, systemError } from './errors';
+import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
 import { FdLike, FlockOp, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, toBoolean, toFd, toOp, toOptions, toSignal, toTimeout } from './validate';
-import { LOCK_SYSCALL, lockAsync, timeoutError } from './waits';
-
-const UNLOCK_SYSCALL = process.platform === 'win32' ? 'UnlockFileEx' : 'flock';
+import { lockAsync, lockSync } from './waits';
 
 export interface FlockSyncOptions {
   /** Give up after this many milliseconds (0 to 2**31-1, or Infinity) with an `ETIMEDOUT` error. */
@@ -26,7 +25,7 @@ function check(r: number, syscall: string): void {
   if (r !== 0) throw systemError(r, syscall, undefined, binding.lastError());
 }
 
-/** A validated op that completes at once (LOCK_UN, or anything with LOCK_NB), or a wait on this thread. */
+/** A validated op that completes at once: LOCK_UN, or anything with LOCK_NB. */
 function applyNow(file: number, bits: number): void {
   if (bits & LOCK_UN) check(binding.unlock(file), UNLOCK_SYSCALL);
   else check(binding.lock(file, bits), LOCK_SYSCALL);
@@ -38,21 +37,17 @@ function applyNow(file: number, bits: number): void {
  * `options.timeout` milliseconds; use {@link flock} to wait without blocking the event loop.
  *
  * @param fd a file descriptor or a `FileHandle`
- * @param op `LOCK_SH`, `LOCK_EX` (each optionally `| LOCK_NB`) or `LOCK_UN`; or `'sh' | 'ex' | 'shnb' | 'exnb' | 'un'`
+ * @param op `LOCK_SH`, `LOCK_EX` or `LOCK_UN` (each optionally `| LOCK_NB`); or `'sh' | 'ex' | 'shnb' | 'exnb' | 'un'`
  * @throws `ERR_INVALID_ARG_TYPE`, `ERR_OUT_OF_RANGE`, `ERR_INVALID_ARG_VALUE` for bad arguments;
- *   `EAGAIN` (contention with `LOCK_NB`), `ETIMEDOUT`, `EBADF`, `ENOLCK` and other system errors.
+ *   `EAGAIN` (contention with `LOCK_NB`), `ETIMEDOUT` (nothing is then held), `EBADF`, `ENOLCK` and other
+ *   system errors.
  */
 export function flockSync(fd: FdLike, op: FlockOp, options?: FlockSyncOptions): void {
   const file = toFd(fd);
   const bits = toOp(op);
   const timeout = toTimeout(toOptions<FlockSyncOptions>(options, ['timeout']).timeout);
-  if (bits & (LOCK_UN | LOCK_NB) || timeout === undefined) return applyNow(file, bits);
-  const r = binding.lock(file, bits | LOCK_NB);
-  if (r !== binding.codes.EAGAIN) return check(r, LOCK_SYSCALL);
-  if (timeout === 0) throw timeoutError(timeout, file);
-  const waited = binding.lockTimed(file, bits, timeout);
-  if (waited === binding.codes.ETIMEDOUT) throw timeoutError(timeout, file);
-  check(waited, LOCK_SYSCALL);
+  if (bits & (LOCK_UN | LOCK_NB)) return applyNow(file, bits);
+  lockSync(file, bits, timeout);
 }
 
 /**

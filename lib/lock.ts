@@ -1,14 +1,13 @@
 // Typed lock objects: ExclusiveLock and SharedLock over a path, an fd or a FileHandle, with release on dispose,
-// upgrade/downgrade, opt-in removal of the lock file, and an in-thread registry that turns a synchronous
-// self-deadlock into an EDEADLK error.
-import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
-import { fileURLToPath } from 'node:url';
+// upgrade/downgrade, opt-in removal of the lock file, and withLock.
+import { performance } from 'node:perf_hooks';
 import { binding } from './binding';
-import { invalidArgType, invalidArgValue, outOfRange, systemError, systemErrorNamed } from './errors';
-import { flock, flockSync, tryLock } from './flock';
-import { FdLike, isPathTarget, LOCK_EX, LOCK_SH, toBoolean, toFd, toOptions, toSignal, toTimeout } from './validate';
-import { fileKey, LOCK_SYSCALL } from './waits';
+import { deadlockError, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
+import { closeLockFile, LockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
+import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
+import { conflicts, Entry, fdReused, register, unregister } from './registry';
+import { FdLike, isPathTarget, LOCK_EX, LOCK_NB, LOCK_SH, toBoolean, toOptions, toSignal, toTimeout } from './validate';
+import { lockAsync, lockSync } from './waits';
 
 /** What a lock is taken on: a path (string, `file:` URL or Buffer), or an open file (fd or `FileHandle`). */
 export type LockTarget = string | URL | Buffer | FdLike;
@@ -42,49 +41,23 @@ export type TryAcquireOptions = Omit<AcquireSyncOptions, 'timeout'>;
 
 /** ExclusiveLock or SharedLock, as the `this` of their shared static methods. */
 interface LockClass<T> {
-  new (file: Opened): T;
+  new (file: LockFile): T;
   readonly isShared: boolean;
 }
 
 const syncKeys = ['timeout', 'mode', 'create', 'removeOnRelease'] as const;
 const asyncKeys = [...syncKeys, 'signal'] as const;
 
-interface Opened {
-  fd: number;
-  path: string | null; // set when fs-flock opened the file, and so owns the fd
-  key: string;
+interface Plan {
+  shared: boolean;
+  deadline: number | undefined; // performance.now() time, or undefined: no timeout
+  signal: AbortSignal | undefined;
+  create: boolean;
+  mode: number;
   removeOnRelease: boolean;
 }
 
-/** Live and pending lock objects of this thread, by file (device:inode). */
-const registry = new Map<string, Set<{ fd: number; shared: boolean }>>();
-
-function register(entry: { fd: number; shared: boolean }, key: string): void {
-  let set = registry.get(key);
-  if (!set) registry.set(key, (set = new Set()));
-  set.add(entry);
-}
-
-function unregister(entry: { fd: number; shared: boolean }, key: string): void {
-  const set = registry.get(key);
-  set?.delete(entry);
-  if (set?.size === 0) registry.delete(key);
-}
-
-function conflicts(key: string, fd: number, shared: boolean): 'fd' | 'lock' | null {
-  let found: 'lock' | null = null;
-  for (const other of registry.get(key) ?? []) {
-    if (other.fd === fd) return 'fd';
-    if (!(shared && other.shared)) found = 'lock';
-  }
-  return found;
-}
-
-function sameFdError(fd: number): Error {
-  return systemErrorNamed('EDEADLK', LOCK_SYSCALL, `fd ${fd} is already locked by another lock object in this thread`);
-}
-
-function checkOptions(options: AcquireOptions, target: LockTarget) {
+function plan(shared: boolean, options: AcquireOptions, target: LockTarget): Plan {
   const timeout = toTimeout(options.timeout);
   const create = toBoolean(options.create, 'options.create') ?? true;
   const removeOnRelease = toBoolean(options.removeOnRelease, 'options.removeOnRelease') ?? false;
@@ -94,56 +67,95 @@ function checkOptions(options: AcquireOptions, target: LockTarget) {
   if (!isPathTarget(target) && (removeOnRelease || options.create !== undefined || options.mode !== undefined)) {
     throw invalidArgValue('options', Object.keys(options), 'has create, mode or removeOnRelease, which need a path target');
   }
-  return { timeout, create, removeOnRelease, mode, signal: toSignal(options.signal) };
+  const deadline = timeout === undefined ? undefined : performance.now() + timeout;
+  return { shared, deadline, signal: toSignal(options.signal), create, mode, removeOnRelease };
 }
 
-/** Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. */
-function open(target: LockTarget, create: boolean, mode: number, removeOnRelease: boolean): Opened {
-  if (isPathTarget(target)) {
-    const path = target instanceof URL ? fileURLToPath(target) : target.toString();
-    if (path.length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
-    const fd = fs.openSync(path, fs.constants.O_RDWR | (create ? fs.constants.O_CREAT : 0), mode);
+/** The time left before the deadline, in whole milliseconds (0 tries once); undefined without a timeout. */
+function remaining(p: Plan): number | undefined {
+  return p.deadline === undefined ? undefined : Math.max(0, Math.ceil(p.deadline - performance.now()));
+}
+
+function open(target: LockTarget, p: Plan): LockFile {
+  const file = openLockFile(target, p);
+  if (file.path !== null) fdReused(file.fd);
+  return file;
+}
+
+/** After a grant: the lock, or null when a releasing holder unlinked the file (removeOnRelease): try again. */
+function adopt<T extends FileLock>(Kind: LockClass<T>, file: LockFile): T | null {
+  if (stillLinked(file)) return new Kind(file);
+  binding.unlock(file.fd);
+  closeLockFile(file);
+  return null;
+}
+
+function sameFdError(fd: number): Error {
+  return deadlockError(`fd ${fd} is already locked by another lock object in this thread`);
+}
+
+function acquireSyncImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, options: unknown, tryOnly: boolean): T | null {
+  const keys = tryOnly ? syncKeys.filter((k) => k !== 'timeout') : syncKeys;
+  const p = plan(Kind.isShared, toOptions<AcquireSyncOptions>(options, keys), target);
+  const op = p.shared ? LOCK_SH : LOCK_EX;
+  for (;;) {
+    const file = open(target, p);
     try {
-      const st = fs.fstatSync(fd, { bigint: true });
-      // Some platforms (Wine) open a directory read-write; refuse it the way Linux's open(2) does.
-      if (st.isDirectory()) throw Object.assign(systemErrorNamed('EISDIR', 'open', 'illegal operation on a directory'), { path });
-      return { fd, path: nodePath.resolve(path), key: `${st.dev}:${st.ino}`, removeOnRelease };
+      const conflict = conflicts(file.key, file.fd, p.shared);
+      if (conflict === 'fd' && !tryOnly) throw sameFdError(file.fd);
+      const r = conflict === 'fd' ? binding.codes.EAGAIN : binding.lock(file.fd, op | LOCK_NB);
+      if (r === binding.codes.EAGAIN && tryOnly) {
+        closeLockFile(file);
+        return null;
+      }
+      if (r === binding.codes.EAGAIN) {
+        // The holder is a lock object of this very thread, which cannot run while this thread is blocked.
+        if (conflict && p.deadline === undefined) throw deadlockError('a lock object in this thread holds a conflicting lock; waiting synchronously would never end');
+        lockSync(file.fd, op, remaining(p));
+      } else if (r !== 0) {
+        throw systemError(r, LOCK_SYSCALL, undefined, binding.lastError());
+      }
     } catch (err) {
-      fs.closeSync(fd);
+      closeLockFile(file);
       throw err;
     }
+    const lock = adopt(Kind, file);
+    if (lock) return lock;
   }
-  const fd = toFd(target, 'target');
-  return { fd, path: null, key: fileKey(fd), removeOnRelease: false };
 }
 
-function closeOwned(file: Opened): void {
-  if (file.path !== null) fs.closeSync(file.fd);
-}
-
-/** With removeOnRelease: is the locked file still the one the path names? (A releasing holder may have unlinked it.) */
-function stillLinked(file: Opened): boolean {
-  if (!file.removeOnRelease || file.path === null) return true;
-  const mine = fs.fstatSync(file.fd, { bigint: true });
-  let named: fs.BigIntStats;
-  try {
-    named = fs.statSync(file.path, { bigint: true });
-  } catch {
-    return false;
+async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, p: Plan, first?: LockFile): Promise<T> {
+  for (;;) {
+    const file = first ?? open(target, p);
+    first = undefined;
+    const pending: Entry = { fd: file.fd, key: file.key, shared: p.shared }; // seen by synchronous acquirers
+    try {
+      if (conflicts(file.key, file.fd, p.shared) === 'fd') throw sameFdError(file.fd);
+      register(pending);
+      await lockAsync(file.fd, p.shared ? LOCK_SH : LOCK_EX, remaining(p), p.signal);
+    } catch (err) {
+      closeLockFile(file);
+      throw err;
+    } finally {
+      unregister(pending);
+    }
+    const lock = adopt(Kind, file);
+    if (lock) return lock;
   }
-  return mine.nlink > 0n && mine.dev === named.dev && mine.ino === named.ino;
 }
 
 /** An acquired lock, released by `release()`, by `using` / `await using`, or by closing its file. */
 abstract class FileLock implements Disposable, AsyncDisposable {
-  #held = true;
-  /** @internal */
-  protected readonly file: Opened;
+  #file: LockFile | null;
+  readonly #entry: Entry;
   abstract readonly shared: boolean;
 
   /** @internal */
-  constructor(file: Opened) {
-    this.file = file;
+  constructor(file: LockFile) {
+    this.#file = file;
+    const shared = (this.constructor as unknown as LockClass<FileLock>).isShared;
+    this.#entry = { fd: file.fd, key: file.key, shared, lost: () => this.#forget() };
+    register(this.#entry);
   }
 
   /**
@@ -152,8 +164,8 @@ abstract class FileLock implements Disposable, AsyncDisposable {
    * @throws (rejects) argument errors; `ETIMEDOUT`; `AbortError`; `EDEADLK` when this fd is already locked by
    *   another lock object; `ENOENT`, `EISDIR`, `EACCES` from opening a path; other system errors.
    */
-  static acquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireOptions): Promise<T> {
-    return acquireImpl(this, target, options);
+  static async acquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireOptions): Promise<T> {
+    return acquireImpl(this, target, plan(this.isShared, toOptions<AcquireOptions>(options, asyncKeys), target));
   }
 
   /**
@@ -177,32 +189,34 @@ abstract class FileLock implements Disposable, AsyncDisposable {
 
   /** The locked file descriptor (owned by the lock when it was acquired on a path). */
   get fd(): number {
-    return this.file.fd;
+    return this.#entry.fd;
   }
 
-  /** The absolute path of the file when the lock opened it, else `null` (an fd or FileHandle target). */
-  get path(): string | null {
-    return this.file.path;
+  /** The absolute path of the file when the lock opened it (a Buffer for a Buffer target), else `null`. */
+  get path(): string | Buffer | null {
+    return this.#file?.path ?? null;
   }
 
-  /** `true` until the lock is released (or handed over by upgrade/downgrade). */
+  /** `true` until the lock is released (or handed over by upgrade/downgrade, or its fd is found closed). */
   get held(): boolean {
-    return this.#held;
+    return this.#file !== null;
   }
 
   /**
    * Releases the lock and, if it opened the file, closes it. Idempotent. If the unlock itself fails, throws
-   * and stays held, so the release can be retried.
+   * and stays held, so the release can be retried. With removeOnRelease, a failed removal is thrown after the
+   * lock is released. An fd that was closed behind the lock's back (its number perhaps reused) is not touched.
    */
   release(): void {
-    if (!this.#held) return;
-    if (this.file.removeOnRelease && this.file.path !== null && stillLinked(this.file)) {
-      fs.rmSync(this.file.path, { force: true }); // while still locked: a waiter then finds the inode unlinked
-    }
-    const r = binding.unlock(this.file.fd);
-    if (r !== 0) throw systemError(r, process.platform === 'win32' ? 'UnlockFileEx' : 'flock', undefined, binding.lastError());
+    const file = this.#file;
+    if (!file) return;
+    if (!sameFile(file)) return this.#forget(); // closing the fd released the lock already
+    const removal = removeLockFile(file);
+    const r = binding.unlock(file.fd);
+    if (r !== 0) throw systemError(r, UNLOCK_SYSCALL, undefined, binding.lastError());
     this.#forget();
-    closeOwned(this.file);
+    closeLockFile(file);
+    if (removal) throw removal;
   }
 
   [Symbol.dispose](): void {
@@ -213,80 +227,18 @@ abstract class FileLock implements Disposable, AsyncDisposable {
     this.release();
   }
 
-  /** @internal Marks this object released without touching the file: its lock now belongs to another object. */
-  protected handOver(): Opened {
+  /** @internal The held file, handed over to the caller: this object is released without touching it. */
+  protected handOver(): LockFile {
+    const file = this.#file;
+    if (file && !sameFile(file)) this.#forget();
+    if (!this.#file) throw invalidState('The lock was already released');
     this.#forget();
-    return this.file;
+    return file!;
   }
 
   #forget(): void {
-    this.#held = false;
-    unregister(this, this.file.key);
-  }
-
-  protected assertHeld(): void {
-    if (!this.#held) throw Object.assign(new Error('The lock was already released'), { code: 'ERR_INVALID_STATE' });
-  }
-}
-
-function acquireSyncImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, options: unknown, tryOnly: boolean): T | null {
-  const shared = Kind.isShared;
-  const opts = checkOptions(toOptions<AcquireSyncOptions>(options, tryOnly ? syncKeys.filter((k) => k !== 'timeout') : syncKeys), target);
-  for (;;) {
-    const file = open(target, opts.create, opts.mode, opts.removeOnRelease);
-    try {
-      const conflict = conflicts(file.key, file.fd, shared);
-      if (conflict === 'fd' && !tryOnly) throw sameFdError(file.fd);
-      if (conflict === 'fd' || !tryLock(file.fd, { shared })) {
-        if (tryOnly) {
-          closeOwned(file);
-          return null;
-        }
-        if (conflict && opts.timeout === undefined) {
-          // The holder is a lock object of this very thread, which cannot run while this thread is blocked.
-          throw systemErrorNamed('EDEADLK', LOCK_SYSCALL, 'a lock object in this thread holds a conflicting lock; waiting synchronously would never end');
-        }
-        flockSync(file.fd, shared ? LOCK_SH : LOCK_EX, { timeout: opts.timeout });
-      }
-      if (!stillLinked(file)) {
-        binding.unlock(file.fd);
-        closeOwned(file);
-        continue;
-      }
-    } catch (err) {
-      closeOwned(file);
-      throw err;
-    }
-    const lock = new Kind(file);
-    register(lock, file.key);
-    return lock;
-  }
-}
-
-async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, options: unknown): Promise<T> {
-  const shared = Kind.isShared;
-  const opts = checkOptions(toOptions<AcquireOptions>(options, asyncKeys), target);
-  for (;;) {
-    const file = open(target, opts.create, opts.mode, opts.removeOnRelease);
-    const pending = { fd: file.fd, shared }; // visible to synchronous acquirers in this thread while waiting
-    try {
-      if (conflicts(file.key, file.fd, shared) === 'fd') throw sameFdError(file.fd);
-      register(pending, file.key);
-      await flock(file.fd, shared ? LOCK_SH : LOCK_EX, { timeout: opts.timeout, signal: opts.signal });
-      if (!stillLinked(file)) {
-        binding.unlock(file.fd);
-        closeOwned(file);
-        continue;
-      }
-    } catch (err) {
-      closeOwned(file);
-      throw err;
-    } finally {
-      unregister(pending, file.key);
-    }
-    const lock = new Kind(file);
-    register(lock, file.key);
-    return lock;
+    this.#file = null;
+    unregister(this.#entry);
   }
 }
 
@@ -297,17 +249,20 @@ export class ExclusiveLock extends FileLock {
   readonly shared = false;
 
   /**
-   * Turns this lock into a shared one and returns it; this object is then released. Others can join at once.
-   * On Windows the shared lock is taken before the exclusive one is dropped, so nobody can slip in between.
+   * Turns this lock into a shared one, without waiting, and returns it; this object is then released. Others can
+   * join at once. On Windows the shared lock is taken before the exclusive one is dropped, so nobody can slip
+   * in between. On POSIX flock(2) converts in place; if another process took the file during the conversion,
+   * it throws `EAGAIN` and nothing is held.
    */
   downgrade(): SharedLock {
-    this.assertHeld();
-    const r = binding.downgrade(this.file.fd);
-    if (r !== 0) throw systemError(r, LOCK_SYSCALL, undefined, binding.lastError());
     const file = this.handOver();
-    const lock = new SharedLock(file);
-    register(lock, file.key);
-    return lock;
+    const r = binding.downgrade(file.fd);
+    if (r !== 0) {
+      if (r !== binding.codes.EAGAIN) binding.unlock(file.fd); // nothing may stay held by a released object
+      closeLockFile(file);
+      throw systemError(r, LOCK_SYSCALL, r === binding.codes.EAGAIN ? 'the lock was lost: another process took the file during the conversion to shared' : undefined, binding.lastError());
+    }
+    return new SharedLock(file);
   }
 }
 
@@ -321,29 +276,22 @@ export class SharedLock extends FileLock {
    * Waits for an exclusive lock on the same file, and returns it. Not atomic: the shared lock is released first
    * (flock(2) converts that way, and Windows cannot convert at all), so another process may take the file in
    * between. This object is released as soon as the upgrade starts, whatever its outcome: after a timeout or an
-   * abort nothing is held (and a file the lock opened is closed).
+   * abort nothing is held (and a file the lock opened is closed). With removeOnRelease, if the file was removed
+   * in between, the path's new file is locked instead.
    */
   async upgrade(options?: Pick<AcquireOptions, 'timeout' | 'signal'>): Promise<ExclusiveLock> {
-    this.assertHeld();
     const opts = toOptions<AcquireOptions>(options, ['timeout', 'signal']);
     const timeout = toTimeout(opts.timeout);
     const signal = toSignal(opts.signal);
     const file = this.handOver();
-    const pending = { fd: file.fd, shared: false };
-    register(pending, file.key);
-    try {
-      const r = binding.unlock(file.fd);
-      if (r !== 0) throw systemError(r, LOCK_SYSCALL, undefined, binding.lastError());
-      await flock(file.fd, LOCK_EX, { timeout, signal });
-    } catch (err) {
-      closeOwned(file);
-      throw err;
-    } finally {
-      unregister(pending, file.key);
+    const r = binding.unlock(file.fd);
+    if (r !== 0) {
+      closeLockFile(file);
+      throw systemError(r, UNLOCK_SYSCALL, undefined, binding.lastError());
     }
-    const lock = new ExclusiveLock(file);
-    register(lock, file.key);
-    return lock;
+    const deadline = timeout === undefined ? undefined : performance.now() + timeout;
+    const target = file.path ?? file.fd;
+    return acquireImpl(ExclusiveLock, target, { ...file, shared: false, deadline, signal }, file);
   }
 }
 
@@ -363,7 +311,7 @@ export async function withLock<T>(target: LockTarget, fn: (lock: ExclusiveLock |
     try {
       lock.release();
     } catch (releaseErr) {
-      throw new AggregateError([err, releaseErr], 'the function and the release of its lock both failed');
+      throw new AggregateError([err, releaseErr], 'the function and the release of its lock both failed', { cause: releaseErr });
     }
     throw err;
   }

@@ -1,5 +1,5 @@
 // Argument validation for every public function, before any syscall, with Node's error codes.
-import { invalidArgType, invalidArgValue, outOfRange } from './errors';
+import { closedHandleError, invalidArgType, invalidArgValue, outOfRange } from './errors';
 
 export const LOCK_SH = 1;
 export const LOCK_EX = 2;
@@ -27,11 +27,12 @@ export function isPathTarget(target: unknown): target is string | URL | Buffer {
   return typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target);
 }
 
-/** The numeric fd of `fd`; -1 for a closed FileHandle (the kernel then reports EBADF). */
+/** The numeric fd of `fd`. A closed FileHandle (its fd is -1) is EBADF, as a closed fd is. */
 export function toFd(fd: unknown, name = 'fd'): number {
   if (typeof fd === 'object' && fd !== null && typeof (fd as { fd?: unknown }).fd === 'number') {
     const inner = (fd as { fd: number }).fd;
-    return inner === -1 ? -1 : toFd(inner, name);
+    if (inner === -1) throw closedHandleError();
+    return toFd(inner, name);
   }
   if (typeof fd !== 'number' || !Number.isInteger(fd)) {
     throw invalidArgType(name, 'an integer file descriptor or a FileHandle', fd);
@@ -40,7 +41,9 @@ export function toFd(fd: unknown, name = 'fd'): number {
   return fd;
 }
 
-/** A valid flock op as a bitmask: exactly one of SH, EX, UN, and NB only with SH or EX (or UN, where it is ignored). */
+/**
+ * A valid flock op as a bitmask: exactly one of SH, EX, UN, optionally | NB (ignored with UN, as flock(2) does).
+ */
 export function toOp(op: unknown): number {
   if (typeof op === 'string') {
     const bits = opNames[op];
@@ -48,8 +51,8 @@ export function toOp(op: unknown): number {
     return bits;
   }
   if (typeof op !== 'number') throw invalidArgType('op', 'a number or a string', op);
-  const kind = op & ~LOCK_NB;
-  const valid = Number.isInteger(op) && (op & ~15) === 0 && (kind === LOCK_SH || kind === LOCK_EX || kind === LOCK_UN);
+  const kind = op - (op & LOCK_NB);
+  const valid = Number.isInteger(op) && op >= 0 && op <= 15 && (kind === LOCK_SH || kind === LOCK_EX || kind === LOCK_UN);
   if (!valid) throw invalidArgValue('op', op, 'must be LOCK_SH, LOCK_EX or LOCK_UN, optionally | LOCK_NB');
   return op;
 }

@@ -1,85 +1,80 @@
-// Node-API glue: argument unpacking, the per-environment table of pending waits, and delivery of their results
-// to JavaScript. Validation and error objects live in lib/ (TypeScript); here every call returns 0 or a negative
-// error number, and only a cheap type guard remains.
+// Node-API glue: argument unpacking, the per-environment table of pending waits, and delivery of their results.
+// Validation and error objects live in lib/ (TypeScript); every call returns 0 or a negative error number, and
+// only a cheap type guard remains. Plain Node-API everywhere but Init: node-addon-api's error paths throw, and a
+// throw into an environment that is shutting down aborts the process.
+// Threads: every function here runs on the JavaScript thread of its environment (the main thread or a worker),
+// except Posted, which runs on a pool thread.
 #include <napi.h>
 
+#include <cstdlib>
 #include <unordered_map>
-#include <vector>
 
 #include "lock.h"
 #include "waiter.h"
 
 namespace {
 
-void Deliver(Napi::Env env, Napi::Function dispatch, std::nullptr_t*, void* data);
-using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, void, Deliver>;
-
-// One per environment (main thread or worker): its pending waits and the channel their results come back on.
-struct Instance {
-  Tsfn tsfn;
-  std::mutex mu;
-  std::unordered_map<uint32_t, Waiter*> waits;
-  std::vector<Waiter*> finished;  // delivered; their threads are joined later, off the wake-up path
-  uint32_t next_id = 0;
+struct Pending {
+  Waiter* waiter;
+  napi_ref callback;  // callback(result, osError) -> true when it took the result
 };
 
-void Reap(Instance* inst) {
-  for (Waiter* w : inst->finished) {
-    w->Join();
-    delete w;
-  }
-  inst->finished.clear();
-}
+// One per environment and loaded copy of the addon: its pending waits and the channel their results come on.
+// A copy of the package's JavaScript evaluated again (Jest, hot reload) uses the same instance, with callbacks of
+// its own: there is nothing to install once.
+struct Instance {
+  napi_threadsafe_function tsfn = nullptr;
+  std::unordered_map<uintptr_t, Pending> waits;
+  uintptr_t next_id = 1;
+};
 
+// Pool thread, under the waiter's lock: only the id travels, so a result that arrives after a cancel or a
+// teardown finds nothing to act on.
 void Posted(Waiter* w) {
-  // Runs on the waiter's thread. The id, not the pointer, travels: teardown may free the waiter first.
-  static_cast<Instance*>(w->ctx)->tsfn.NonBlockingCall(reinterpret_cast<void*>(uintptr_t(w->id)));
+  napi_call_threadsafe_function(static_cast<Instance*>(w->ctx)->tsfn, reinterpret_cast<void*>(w->id),
+                                napi_tsfn_nonblocking);
 }
 
-void Deliver(Napi::Env env, Napi::Function dispatch, std::nullptr_t*, void* data) {
-  if (env == nullptr) return;  // environment teardown: Teardown() owns every waiter
-  auto* inst = env.GetInstanceData<Instance>();
-  uint32_t id = uint32_t(uintptr_t(data));
-  Waiter* w;
-  {
-    std::lock_guard<std::mutex> lock(inst->mu);
-    auto it = inst->waits.find(id);
-    if (it == inst->waits.end()) return;
-    w = it->second;
-    inst->waits.erase(it);
-    if (inst->waits.empty()) inst->tsfn.Unref(env);
-  }
-  inst->finished.push_back(w);
-  dispatch.Call({Napi::Number::New(env, id), Napi::Number::New(env, w->result()), Napi::Number::New(env, w->os_error())});
+Pending Take(napi_env env, Instance* inst, std::unordered_map<uintptr_t, Pending>::iterator it) {
+  Pending p = it->second;
+  inst->waits.erase(it);
+  if (inst->waits.empty()) napi_unref_threadsafe_function(env, inst->tsfn);
+  return p;
 }
 
-// Environment cleanup (process or worker teardown): interrupt every pending wait so the thread that owns the
-// environment never hangs on a kernel wait, and no lock is granted to a waiter that nobody will ever release.
-void Teardown(Instance* inst) {
-  std::vector<Waiter*> waits;
-  {
-    std::lock_guard<std::mutex> lock(inst->mu);
-    for (auto& entry : inst->waits) waits.push_back(entry.second);
-    inst->waits.clear();
+// Delivers a result to its callback. A grant that the callback did not take (it threw, or JavaScript can no
+// longer run because the environment is ending) is undone, so nobody holds a lock that nobody will release.
+void Deliver(napi_env env, napi_value, void* context, void* data) {
+  if (env == nullptr) return;  // the environment is gone: Teardown already ended every wait
+  auto* inst = static_cast<Instance*>(context);
+  auto it = inst->waits.find(reinterpret_cast<uintptr_t>(data));
+  if (it == inst->waits.end()) return;  // cancelled after it was posted
+  Pending p = Take(env, inst, it);
+  int os_error = 0;
+  int r = p.waiter->result(&os_error);
+  napi_value fn, global, argv[2], out;
+  bool taken = false;
+  if (napi_get_reference_value(env, p.callback, &fn) == napi_ok && napi_get_global(env, &global) == napi_ok &&
+      napi_create_int32(env, r, &argv[0]) == napi_ok && napi_create_int32(env, os_error, &argv[1]) == napi_ok &&
+      napi_call_function(env, global, fn, 2, argv, &out) == napi_ok) {
+    napi_get_value_bool(env, out, &taken);
   }
-  for (Waiter* w : waits) {
-    if (w->Cancel()) {
-      w->Join();
-      delete w;
-    } else {
-      w->Abandon();
-    }
-  }
-  Reap(inst);
-  delete inst;
+  napi_delete_reference(env, p.callback);
+  p.waiter->End(taken);
 }
 
-// The hot path reads int32 arguments with plain Node-API: a non-number fails napi_get_value_int32, the only
-// guard needed once lib/ has validated everything.
+// Environment cleanup (process or worker teardown): end every wait, granted and undelivered ones included, so the
+// thread that owns the environment never hangs on a kernel wait and no lock is left to nobody.
+void Teardown(void* data) {
+  auto* inst = static_cast<Instance*>(data);
+  for (auto& entry : inst->waits) entry.second.waiter->Cancel();
+  inst->waits.clear();  // the callbacks' references go with the environment
+}
+
 template <size_t N>
-bool Args(napi_env env, napi_callback_info info, int32_t (&out)[N]) {
-  napi_value argv[N];
-  size_t argc = N;
+bool Args(napi_env env, napi_callback_info info, int32_t (&out)[N], napi_value* extra = nullptr) {
+  napi_value argv[N + 1];
+  size_t argc = N + 1;
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   for (size_t i = 0; i < N; i++) {
     if (i >= argc || napi_get_value_int32(env, argv[i], &out[i]) != napi_ok) {
@@ -87,6 +82,7 @@ bool Args(napi_env env, napi_callback_info info, int32_t (&out)[N]) {
       return false;
     }
   }
+  if (extra != nullptr) *extra = argc > N ? argv[N] : nullptr;
   return true;
 }
 
@@ -96,101 +92,99 @@ napi_value Int(napi_env env, int32_t value) {
   return result;
 }
 
-// lock(fd, op): a blocking op blocks the calling thread; EINTR from signals aimed at this thread is retried.
+// lock(fd, op): a blocking op blocks this thread; EINTR from signals aimed at it is retried.
 napi_value Lock(napi_env env, napi_callback_info info) {
   int32_t a[2];
   if (!Args(env, info, a)) return nullptr;
   int r;
-  do r = fsf_lock(a[0], a[1]);
+  do r = fsf_lock(fsf_file_of(a[0]), a[1]);
   while (r == FSF_EINTR && !(a[1] & FSF_NB));
   return Int(env, r);
 }
 
 napi_value Unlock(napi_env env, napi_callback_info info) {
   int32_t a[1];
-  return Args(env, info, a) ? Int(env, fsf_unlock(a[0])) : nullptr;
+  return Args(env, info, a) ? Int(env, fsf_unlock(fsf_file_of(a[0]))) : nullptr;
 }
 
+// downgrade(fd): never waits; EAGAIN means another process took the file during the conversion (POSIX).
 napi_value Downgrade(napi_env env, napi_callback_info info) {
   int32_t a[1];
-  return Args(env, info, a) ? Int(env, fsf_downgrade(a[0])) : nullptr;
+  return Args(env, info, a) ? Int(env, fsf_downgrade(fsf_file_of(a[0]))) : nullptr;
 }
 
-// lockTimed(fd, op, ms): the wait runs on a helper thread while this thread sleeps on a timed condition.
+// lockTimed(fd, op, ms): the wait runs on a pool thread while this thread sleeps on a timed condition. After a
+// timeout the wait is cancelled, which undoes a grant that raced it: ETIMEDOUT always means nothing is held.
 napi_value LockTimed(napi_env env, napi_callback_info info) {
   int32_t a[3];
   if (!Args(env, info, a)) return nullptr;
-  auto* w = new Waiter(a[0], a[1], 0, nullptr, nullptr);
-  int r = w->Start();
-  if (r != 0) {
-    delete w;
-    return Int(env, r);
+  Waiter* w;
+  int r = Waiter::Start(a[0], a[1], 0, nullptr, nullptr, &w);
+  if (r != 0) return Int(env, r);
+  if (!w->WaitFor(a[2])) {
+    w->Cancel();
+    return Int(env, FSF_ETIMEDOUT);
   }
-  if (w->WaitFor(a[2])) {
-    r = w->result();
-  } else {
-    r = FSF_ETIMEDOUT;
-    if (!w->Cancel()) {
-      w->Abandon();
-      return Int(env, r);
-    }
-  }
-  w->Join();
-  delete w;
+  int os_error;
+  r = w->result(&os_error);
+  w->End(true);
   return Int(env, r);
 }
 
-// wait(fd, op) -> id > 0, or a negative error: starts a wait whose result reaches dispatch(id, result, osError).
+// wait(fd, op, callback) -> id > 0, or a negative error: starts a wait whose result reaches callback(result,
+// osError), which returns true to take it. Ids are integers below 2^53, never reused while pending.
 napi_value Wait(napi_env env, napi_callback_info info) {
   int32_t a[2];
-  if (!Args(env, info, a)) return nullptr;
-  auto* inst = Napi::Env(env).GetInstanceData<Instance>();
-  if (!inst->tsfn) {
-    napi_throw_error(env, nullptr, "fs-flock: setDispatch was not called");
+  napi_value callback;
+  if (!Args(env, info, a, &callback)) return nullptr;
+  napi_valuetype type = napi_undefined;
+  if (callback == nullptr || napi_typeof(env, callback, &type) != napi_ok || type != napi_function) {
+    napi_throw_type_error(env, nullptr, "fs-flock: internal binding called without a callback");
     return nullptr;
   }
-  Reap(inst);
-  std::lock_guard<std::mutex> lock(inst->mu);
-  uint32_t id = ++inst->next_id ? inst->next_id : ++inst->next_id;  // 0 is never an id
-  auto* w = new Waiter(a[0], a[1], id, Posted, inst);
-  int r = w->Start();
+  Instance* inst;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&inst));
+  uintptr_t id = inst->next_id;
+  while (id == 0 || inst->waits.count(id)) id++;  // only a 32-bit host can wrap
+  inst->next_id = id + 1;
+  napi_ref ref;
+  if (napi_create_reference(env, callback, 1, &ref) != napi_ok) return nullptr;
+  Waiter* w;
+  int r = Waiter::Start(a[0], a[1], id, Posted, inst, &w);
   if (r != 0) {
-    delete w;
+    napi_delete_reference(env, ref);
     return Int(env, r);
   }
-  if (inst->waits.empty()) inst->tsfn.Ref(env);  // a pending wait keeps the process alive, like I/O
-  inst->waits[id] = w;
-  return Int(env, int32_t(id));
+  if (inst->waits.empty()) napi_ref_threadsafe_function(env, inst->tsfn);  // a pending wait keeps the loop alive
+  inst->waits[id] = Pending{w, ref};
+  napi_value out;
+  napi_create_double(env, double(id), &out);
+  return out;
 }
 
-// cancel(id): the wait's result becomes ECANCELED (or stays what it was, if it finished first).
+// cancel(id) -> true if the wait was pending: it is now over, holds nothing, and its callback is never called.
 napi_value Cancel(napi_env env, napi_callback_info info) {
-  int32_t a[1];
-  if (!Args(env, info, a)) return nullptr;
-  auto* inst = Napi::Env(env).GetInstanceData<Instance>();
-  std::lock_guard<std::mutex> lock(inst->mu);
-  auto it = inst->waits.find(uint32_t(a[0]));
-  if (it != inst->waits.end()) it->second->Cancel();  // if it cannot interrupt, the result comes on the grant
-  return nullptr;
-}
-
-Napi::Value LastError(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), fsf_last_os_error()); }
-
-// setDispatch(fn): the single function that receives every asynchronous result of this environment.
-Napi::Value SetDispatch(const Napi::CallbackInfo& info) {
-  auto* inst = info.Env().GetInstanceData<Instance>();
-  if (!info[0].IsFunction() || inst->tsfn) {
-    Napi::TypeError::New(info.Env(), "fs-flock: setDispatch takes one function, once").ThrowAsJavaScriptException();
-    return info.Env().Undefined();
+  napi_value argv[1];
+  size_t argc = 1;
+  double id = 0;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  Instance* inst;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&inst));
+  napi_value out;
+  auto it = argc == 1 && napi_get_value_double(env, argv[0], &id) == napi_ok && id >= 1 && id < 9007199254740992.0
+                ? inst->waits.find(uintptr_t(id))
+                : inst->waits.end();
+  bool found = it != inst->waits.end();
+  if (found) {
+    Pending p = Take(env, inst, it);
+    napi_delete_reference(env, p.callback);
+    p.waiter->Cancel();
   }
-  inst->tsfn = Tsfn::New(info.Env(), info[0].As<Napi::Function>(), "fs-flock", 0, 1);
-  inst->tsfn.Unref(info.Env());
-  // Added after the thread-safe function, so it runs before the function's own cleanup (hooks run in reverse).
-  napi_add_env_cleanup_hook(info.Env(), [](void* arg) { Teardown(static_cast<Instance*>(arg)); }, inst);
-  return info.Env().Undefined();
+  napi_get_boolean(env, found, &out);
+  return out;
 }
 
-void FreedByTeardown(Napi::Env, Instance*) {}
+napi_value LastError(napi_env env, napi_callback_info) { return Int(env, fsf_last_os_error()); }
 
 Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
   napi_value fn;
@@ -199,7 +193,18 @@ Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData<Instance, FreedByTeardown>(new Instance());
+  auto* inst = new Instance();
+  // Test-only: start the ids elsewhere, to prove that large ones work.
+  if (const char* first = getenv("FS_FLOCK_TEST_FIRST_WAIT_ID"))
+    inst->next_id = uintptr_t(strtoull(first, nullptr, 10));
+  napi_value name;
+  napi_create_string_utf8(env, "fs-flock", NAPI_AUTO_LENGTH, &name);
+  napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, inst, Deliver, &inst->tsfn);
+  napi_unref_threadsafe_function(env, inst->tsfn);
+  // Added after the thread-safe function, so it runs before the function's own cleanup (hooks run in reverse).
+  napi_add_env_cleanup_hook(env, Teardown, inst);
+  napi_set_instance_data(
+      env, inst, [](napi_env, void* data, void*) { delete static_cast<Instance*>(data); }, nullptr);
   Napi::Object codes = Napi::Object::New(env);
   codes.Set("EAGAIN", FSF_EAGAIN);
   codes.Set("ECANCELED", FSF_ECANCELED);
@@ -211,8 +216,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockTimed", Function(env, "lockTimed", LockTimed));
   exports.Set("wait", Function(env, "wait", Wait));
   exports.Set("cancel", Function(env, "cancel", Cancel));
-  exports.Set("lastError", Napi::Function::New(env, LastError));
-  exports.Set("setDispatch", Napi::Function::New(env, SetDispatch));
+  exports.Set("lastError", Function(env, "lastError", LastError));
   return exports;
 }
 

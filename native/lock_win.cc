@@ -4,9 +4,9 @@
 // Wine (8.0) waits for a lock in a non-alertable wait that neither CancelSynchronousIo nor CancelIoEx ends, so
 // there a blocking lock polls instead: a non-blocking try, then an alertable sleep that fsf_interrupt's APC ends.
 // See: LockFileEx, UnlockFileEx, CancelSynchronousIo on learn.microsoft.com.
-#include "lock.h"
-
 #include <windows.h>
+
+#include "lock.h"
 
 extern "C" __declspec(dllimport) HANDLE uv_get_osfhandle(int fd);
 
@@ -29,7 +29,8 @@ static int fail() {
     case ERROR_INVALID_HANDLE: return UV_EBADF;
     case ERROR_ACCESS_DENIED: return UV_EACCES;
     case ERROR_INVALID_PARAMETER: return UV_EINVAL;
-    case ERROR_NOT_SUPPORTED: case ERROR_INVALID_FUNCTION: return UV_ENOTSUP;
+    case ERROR_NOT_SUPPORTED:
+    case ERROR_INVALID_FUNCTION: return UV_ENOTSUP;
     case ERROR_NOT_ENOUGH_MEMORY: return FSF_ENOMEM;
     case ERROR_IO_DEVICE: return UV_EIO;
     default: return UV_UNKNOWN;
@@ -49,14 +50,29 @@ static int poll_lock(HANDLE h, DWORD flags) {
   }
 }
 
-static HANDLE handle_of(int fd) {
-  HANDLE h = uv_get_osfhandle(fd);
+fsf_file fsf_file_of(int fd) { return fsf_file(uv_get_osfhandle(fd)); }
+
+static HANDLE handle_of(fsf_file file) {
+  HANDLE h = HANDLE(file);
   if (h == INVALID_HANDLE_VALUE) SetLastError(ERROR_INVALID_HANDLE);
   return h;
 }
 
-int fsf_lock(int fd, int op) {
-  HANDLE h = handle_of(fd);
+// A second handle to the same file object: locks belong to the file object, so it holds the same lock.
+int fsf_file_dup(int fd, fsf_file* out) {
+  HANDLE h = handle_of(fsf_file_of(fd)), copy = nullptr;
+  if (h == INVALID_HANDLE_VALUE) return fail();
+  if (!DuplicateHandle(GetCurrentProcess(), h, GetCurrentProcess(), &copy, 0, FALSE, DUPLICATE_SAME_ACCESS)) {
+    return fail();
+  }
+  *out = fsf_file(copy);
+  return 0;
+}
+
+void fsf_file_close(fsf_file file) { CloseHandle(HANDLE(file)); }
+
+int fsf_lock(fsf_file file, int op) {
+  HANDLE h = handle_of(file);
   if (h == INVALID_HANDLE_VALUE) return fail();
   OVERLAPPED ov = {};
   DWORD flags = (op & FSF_EX ? LOCKFILE_EXCLUSIVE_LOCK : 0) | (op & FSF_NB ? LOCKFILE_FAIL_IMMEDIATELY : 0);
@@ -64,8 +80,8 @@ int fsf_lock(int fd, int op) {
   return LockFileEx(h, flags, 0, MAXDWORD, MAXDWORD, &ov) ? 0 : fail();
 }
 
-int fsf_unlock(int fd) {
-  HANDLE h = handle_of(fd);
+int fsf_unlock(fsf_file file) {
+  HANDLE h = handle_of(file);
   if (h == INVALID_HANDLE_VALUE) return fail();
   // Locks stack on one handle (EX + SH + SH needs three unlocks); undo them all, like flock(LOCK_UN).
   for (;;) {
@@ -79,8 +95,8 @@ int fsf_unlock(int fd) {
 }
 
 // A handle may add SH over its own EX; the next unlock of the range then drops the EX, leaving the SH.
-int fsf_downgrade(int fd) {
-  HANDLE h = handle_of(fd);
+int fsf_downgrade(fsf_file file) {
+  HANDLE h = handle_of(file);
   if (h == INVALID_HANDLE_VALUE) return fail();
   OVERLAPPED ov = {};
   if (!LockFileEx(h, LOCKFILE_FAIL_IMMEDIATELY, 0, MAXDWORD, MAXDWORD, &ov)) return fail();
@@ -90,16 +106,22 @@ int fsf_downgrade(int fd) {
 
 int fsf_last_os_error() { return (int)last_error; }
 
-fsf_thread fsf_thread_begin() {
-  HANDLE self = nullptr;
-  DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &self,
-                  THREAD_TERMINATE | THREAD_SET_CONTEXT, FALSE, 0);  // what CancelSynchronousIo and QueueUserAPC need
-  return (fsf_thread)self;
+int fsf_thread_begin(fsf_thread* self) {
+  HANDLE h = nullptr;
+  // THREAD_TERMINATE and THREAD_SET_CONTEXT: what CancelSynchronousIo and QueueUserAPC need.
+  if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &h,
+                       THREAD_TERMINATE | THREAD_SET_CONTEXT, FALSE, 0)) {
+    return fail();
+  }
+  *self = fsf_thread(h);
+  return 0;
 }
 
 void fsf_thread_end(fsf_thread self) { CloseHandle((HANDLE)self); }
 
 void fsf_interrupt(fsf_thread target) {
-  if (under_wine) QueueUserAPC(wake, (HANDLE)target, 0);
-  else CancelSynchronousIo((HANDLE)target);
+  if (under_wine)
+    QueueUserAPC(wake, (HANDLE)target, 0);
+  else
+    CancelSynchronousIo((HANDLE)target);
 }

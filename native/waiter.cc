@@ -1,123 +1,103 @@
-// See waiter.h. Cancellation: the waiting thread publishes in_call_ around each blocking call, and Cancel
-// interrupts it until it has left the call, since an interrupt can land just before the call begins.
+// See waiter.h. The pool thread publishes kBlocking around each blocking call, and Cancel interrupts it until it
+// has left the call, since an interrupt can land just before the call begins. Whoever sees a grant after a
+// cancel, under mu_, undoes it: Cancel if the thread finished first, the thread if Cancel gave up waiting.
 #include "waiter.h"
 
 #include <chrono>
-#include <cstdlib>
-#include <system_error>
+#include <new>
 
-#include <deque>
+#include "pool.h"
 
-namespace {
-struct Pool {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<Waiter*> jobs;
-  int idle = 0;
-};
-// Never destroyed: idle threads may still be parked on it while the process exits.
-Pool& pool = *new Pool();
-}  // namespace
-
-void PoolThread() {
-  // The thread's first allocation sets up its malloc arena (glibc maps 64 MiB); do it now rather than when
-  // a grant is being posted, where it would add to the wake-up latency.
-  free(malloc(64));
-  std::unique_lock<std::mutex> lock(pool.mu);
-  for (;;) {
-    pool.idle++;
-    bool got = pool.cv.wait_for(lock, std::chrono::seconds(10), [] { return !pool.jobs.empty(); });
-    pool.idle--;
-    if (!got) return;
-    Waiter* w = pool.jobs.front();
-    pool.jobs.pop_front();
-    lock.unlock();
-    w->Run();
-    lock.lock();
+int Waiter::Start(int fd, int op, uintptr_t id, Posted posted, void* ctx, Waiter** out) {
+  fsf_file file;
+  int r = fsf_file_dup(fd, &file);
+  if (r != 0) return r;
+  auto* w = new (std::nothrow) Waiter(file, op & ~FSF_NB, id, posted, ctx);
+  if (w == nullptr || (r = pool_run(Run, w)) != 0) {
+    fsf_file_close(file);
+    delete w;
+    return w == nullptr ? FSF_ENOMEM : r;
   }
+  *out = w;
+  return 0;
 }
 
-int Waiter::Start() {
-  std::lock_guard<std::mutex> lock(pool.mu);
-  pool.jobs.push_back(this);
-  if (pool.idle > int(pool.jobs.size()) - 1) {
-    pool.cv.notify_one();
-    return 0;
+void Waiter::Run(void* self) {
+  auto* w = static_cast<Waiter*>(self);
+  fsf_thread thread = 0;
+  int r = fsf_thread_begin(&thread), os_error = fsf_last_os_error();
+  std::unique_lock<std::mutex> lock(w->mu_);
+  if (r == 0) {
+    w->self_ = thread;
+    r = FSF_ECANCELED;  // unless the loop runs
+    while (!w->cancelled_) {
+      w->state_ = kBlocking;
+      lock.unlock();
+      r = fsf_lock(w->file_, w->op_);
+      os_error = fsf_last_os_error();
+      lock.lock();
+      if (r != FSF_EINTR) break;  // EINTR without a cancel is somebody else's signal: wait again
+    }
   }
-  try {
-    std::thread(PoolThread).detach();
-    return 0;
-  } catch (const std::system_error&) {
-    pool.jobs.pop_back();
-    return FSF_ENOMEM;
+  w->state_ = kDone;
+  if (thread != 0) fsf_thread_end(thread);
+  w->result_ = r;
+  w->os_error_ = os_error;
+  if (w->cancelled_) {
+    if (r == 0) fsf_unlock(w->file_);  // Cancel gave up waiting for this thread: the grant is ours to undo
+    w->result_ = FSF_ECANCELED;
+    w->CloseFile();
+  } else if (w->posted_) {
+    w->posted_(w);
   }
-}
-
-void Waiter::Run() {
-  fsf_thread self = fsf_thread_begin();
-  std::unique_lock<std::mutex> lock(mu_);
-  self_ = self;
-  int r = FSF_ECANCELED, os_error = 0;
-  while (!cancelled_) {
-    in_call_ = true;
-    lock.unlock();
-    r = fsf_lock(fd_, op_ & ~FSF_NB);
-    os_error = fsf_last_os_error();
-    lock.lock();
-    in_call_ = false;
-    cv_.notify_all();
-    if (r != FSF_EINTR) break;  // EINTR without a cancel is somebody else's signal: wait again
-  }
-  if (cancelled_) {
-    if (r == 0) fsf_unlock(fd_);
-    r = FSF_ECANCELED;
-  }
-  result_ = r;
-  os_error_ = os_error;
-  finished_ = true;
-  bool abandoned = abandoned_;
-  cv_.notify_all();
+  w->cv_.notify_all();
   lock.unlock();
-  fsf_thread_end(self);
-  if (abandoned) {
-    delete this;
-    return;
-  }
-  if (done_) done_(this);
-  lock.lock();
-  released_ = true;
-  cv_.notify_all();
-}
-
-bool Waiter::Cancel() {
-  std::unique_lock<std::mutex> lock(mu_);
-  if (finished_) return true;
-  cancelled_ = true;
-  for (int tries = 0; in_call_ && tries < 200; tries++) {
-    fsf_interrupt(self_);
-    cv_.wait_for(lock, std::chrono::milliseconds(1));
-  }
-  return !in_call_;
+  w->Unref();
 }
 
 bool Waiter::WaitFor(int64_t ms) {
   std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return finished_; });
+  return cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return state_ == kDone; });
 }
 
-void Waiter::Join() {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [this] { return released_; });
+int Waiter::result(int* os_error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  *os_error = os_error_;
+  return result_;
 }
 
-void Waiter::Abandon() {
+void Waiter::End(bool keep) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!finished_) {
-      abandoned_ = true;
-      return;
+    if (!keep && result_ == 0) fsf_unlock(file_);
+    CloseFile();
+  }
+  Unref();
+}
+
+void Waiter::Cancel() {
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    cancelled_ = true;
+    for (int tries = 0; state_ == kBlocking && tries < 200; tries++) {
+      fsf_interrupt(self_);
+      cv_.wait_for(lock, std::chrono::milliseconds(1));
+    }
+    if (state_ != kBlocking) {  // queued (the thread will not lock) or done (a grant to undo)
+      if (state_ == kDone && result_ == 0) fsf_unlock(file_);
+      result_ = FSF_ECANCELED;
+      CloseFile();
     }
   }
-  Join();
-  delete this;
+  Unref();
+}
+
+void Waiter::CloseFile() {
+  if (file_ == -1) return;
+  fsf_file_close(file_);
+  file_ = -1;
+}
+
+void Waiter::Unref() {
+  if (--refs_ == 0) delete this;
 }

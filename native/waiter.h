@@ -1,44 +1,52 @@
-// A blocking lock wait on a dedicated thread, never the libuv pool (four waits there would stall every fs call
-// in the process). Threads are kept in a small process-wide pool and reused, so a wait starts without creating
-// one; a thread idle for 10 s exits. Any thread may cancel a wait; the kernel wait is interrupted, not polled.
+// One blocking lock wait, run on a pool thread (pool.h) and interrupted, never polled, when it is cancelled.
+// The waiter locks through a reference of its own to the open file (fsf_file_dup), so nothing it does, early or
+// late, can reach another file that has since been given the caller's fd number.
+// Its owner (the thread that started it) ends it exactly once, with End() after the result is ready or with
+// Cancel() at any time. Either way, unless the owner keeps a grant, the open file is left holding nothing.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
-#include <thread>
 
 #include "lock.h"
 
 class Waiter {
  public:
-  using Done = void (*)(Waiter*);
-  Waiter(int fd, int op, uint32_t id, Done done, void* ctx) : id(id), ctx(ctx), fd_(fd), op_(op), done_(done) {}
-  int Start();  // 0, or FSF_ENOMEM when no thread can be created
-  // Interrupts the wait. The result becomes FSF_ECANCELED unless the wait had already finished; a lock the
-  // kernel grants while the cancel is in flight is released first, so a cancelled wait never holds anything.
-  // Returns false if the thread did not leave its blocking call within a bound (an interrupt that the platform
-  // ignores): the wait then ends, and releases what it gets, only when the lock is granted.
-  bool Cancel();
-  bool WaitFor(int64_t ms);  // true once finished; for synchronous callers
-  void Join();  // waits until the thread has let go of this waiter (after Done), so that it can be freed
-  // The owner lets go: a finished waiter is freed at once, an unfinished one by its thread when the wait ends,
-  // without calling Done. Never blocks on the kernel wait.
-  void Abandon();
-  int result() const { return result_; }
-  int os_error() const { return os_error_; }
+  // Runs on the pool thread once the result is ready, under the waiter's lock, unless the wait was cancelled.
+  using Posted = void (*)(Waiter*);
+  // Owner thread: starts waiting for `op` (without FSF_NB) on fd's open file. 0 or a negative error.
+  static int Start(int fd, int op, uintptr_t id, Posted posted, void* ctx, Waiter** out);
+  // Owner thread: true once the result is ready (or false after `ms`).
+  bool WaitFor(int64_t ms);
+  // Owner thread, once the result is ready: the result (0 when granted) and the platform's error number.
+  int result(int* os_error);
+  // Owner thread, once the result is ready: keeps the grant or undoes it, and frees the waiter.
+  void End(bool keep);
+  // Owner thread, at any time: interrupts the wait and undoes a grant that already happened, then frees the
+  // waiter; Posted is not called after this returns. If the platform ignores the interrupt for 200 ms, Cancel
+  // returns anyway and the pool thread undoes the grant itself when the kernel gives it.
+  void Cancel();
 
-  const uint32_t id;
+  const uintptr_t id;  // the owner's name for the wait
   void* const ctx;
 
  private:
-  void Run();
-  friend void PoolThread();
+  enum State { kQueued, kBlocking, kDone };
+  Waiter(fsf_file file, int op, uintptr_t id, Posted posted, void* ctx)
+      : id(id), ctx(ctx), file_(file), op_(op), posted_(posted) {}
+  static void Run(void* self);  // pool thread
+  void CloseFile();             // under mu_
+  void Unref();
 
-  const int fd_, op_;
-  const Done done_;
+  fsf_file file_;  // fs-flock's own reference; -1 once closed (an invalid fd and INVALID_HANDLE_VALUE alike)
+  const int op_;
+  const Posted posted_;
   std::mutex mu_;
   std::condition_variable cv_;
   fsf_thread self_ = 0;
-  bool in_call_ = false, cancelled_ = false, finished_ = false, abandoned_ = false, released_ = false;
-  int result_ = 0, os_error_ = 0;
+  State state_ = kQueued;
+  bool cancelled_ = false;
+  int result_ = FSF_ECANCELED, os_error_ = 0;
+  std::atomic<int> refs_{2};  // the owner's and the pool thread's
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross-compiles the Windows addon with mingw-w64 into prebuilds/win32-x64/node.napi.node (see WINDOWS.md):
+# Cross-compiles the Windows addon with mingw-w64 into prebuilds/win32-x64/node.napi.node:
 # node-gyp cannot target Windows from Linux. Node-API and uv_get_osfhandle are imported from node.exe.
 # Installs nothing; run scripts/setup-wine.sh (or apt-get install g++-mingw-w64-x86-64) first.
 set -euo pipefail
@@ -21,7 +21,7 @@ printf 'LIBRARY node.exe\nEXPORTS\nuv_get_osfhandle\n' > "$tmp/uv.def"
 "$DLLTOOL" -d "$tmp/uv.def" -l "$tmp/libnode_uv.a"
 
 "$CXX" -std=c++17 -O2 -s -shared -fstack-protector-strong -o "$tmp/fs_flock.node" \
-  native/binding.cc native/waiter.cc native/lock_win.cc \
+  native/binding.cc native/waiter.cc native/pool.cc native/lock_win.cc \
   -I "$addon_api" -I "$api_headers" \
   -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
   '-DNAPI_EXTERN=__declspec(dllimport)' \

@@ -101,15 +101,18 @@ test('200 cancels racing with releases never leave a lock held by nobody', async
     flockSync(holderFd, 'ex');
     const ac = new AbortController();
     const waiting = flock(fd, 'ex', i % 2 ? { signal: ac.signal } : { signal: ac.signal, timeout: 1 + (i % 3) });
-    // vary the interleaving of release and cancel
-    if (i % 4 === 0) { unlock(holderFd); ac.abort(); }
-    else if (i % 4 === 1) { ac.abort(); unlock(holderFd); }
-    else if (i % 4 === 2) { setImmediate(() => { unlock(holderFd); ac.abort(); }); }
-    else { queueMicrotask(() => unlock(holderFd)); setImmediate(() => ac.abort()); }
+    // vary the interleaving of release and cancel (a timeout may also settle the wait before either runs)
+    let release;
+    const released = new Promise((resolve) => (release = () => { unlock(holderFd); resolve(); }));
+    if (i % 4 === 0) { release(); ac.abort(); }
+    else if (i % 4 === 1) { ac.abort(); release(); }
+    else if (i % 4 === 2) { setImmediate(() => { release(); ac.abort(); }); }
+    else { queueMicrotask(release); setImmediate(() => ac.abort()); }
     const granted = await waiting.then(() => true, (err) => {
       assert.ok(err.code === 'ABORT_ERR' || err.code === 'ETIMEDOUT', err.message);
       return false;
     });
+    await released;
     outcomes[granted ? 'granted' : 'cancelled']++;
     if (granted) {
       assert.strictEqual(tryLock(probe), false, `iteration ${i}: granted but not held`);

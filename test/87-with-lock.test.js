@@ -3,7 +3,10 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
-const { withLock, ExclusiveLock, SharedLock } = require('..');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { withLock, ExclusiveLock, SharedLock, tryLock } = require('..');
 const { tempFile } = require('./helpers');
 
 test('runs the function under an exclusive lock and returns its result', async (t) => {
@@ -39,17 +42,27 @@ test('a throwing body: the lock is released and the error propagates', async (t)
 });
 
 test('when the body and the release both fail, both errors reach the caller', async (t) => {
-  const f = tempFile(t);
+  // The removal of a removeOnRelease lock file fails in an immutable directory, even for root (ext4 and others).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-flock-immutable-'));
+  const file = path.join(dir, 'file.lock');
+  fs.writeFileSync(file, '');
+  t.after(() => { spawnSync('chattr', ['-i', dir]); fs.rmSync(dir, { recursive: true, force: true }); });
+  if (spawnSync('chattr', ['+i', dir]).status !== 0) return t.skip('chattr +i is not supported here');
   const boom = new Error('boom');
-  await assert.rejects(withLock(f.path, (lock) => {
-    fs.closeSync(lock.fd); // the release's unlock will now fail with EBADF
+  let inside;
+  await assert.rejects(withLock(file, (lock) => {
+    inside = lock;
     throw boom;
-  }), (err) => {
+  }, { removeOnRelease: true }), (err) => {
     assert.ok(err instanceof AggregateError);
     assert.strictEqual(err.errors[0], boom);
-    assert.strictEqual(err.errors[1].code, 'EBADF');
+    assert.strictEqual(err.errors[1].code, 'EPERM');
     return true;
   });
+  assert.strictEqual(inside.held, false, 'a failed removal still releases the lock');
+  const probe = fs.openSync(file, 'r+');
+  t.after(() => fs.closeSync(probe));
+  assert.strictEqual(tryLock(probe), true);
 });
 
 test('options and arguments are validated', async (t) => {

@@ -1,0 +1,92 @@
+// The lock-file protocol of the lock objects: opening a target, checking that an fd still names the file it
+// was opened on, the removeOnRelease checks, and closing what fs-flock opened.
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { invalidArgValue, systemErrorNamed } from './errors';
+import { fileKey, fileKeyOrNull } from './platform';
+import { toFd } from './validate';
+
+export interface LockFile {
+  readonly fd: number;
+  /** The absolute path when fs-flock opened the file (and so owns the fd), else null. */
+  readonly path: string | Buffer | null;
+  readonly key: string;
+  readonly create: boolean;
+  readonly mode: number;
+  readonly removeOnRelease: boolean;
+}
+
+export interface OpenOptions {
+  create: boolean;
+  mode: number;
+  removeOnRelease: boolean;
+}
+
+/** An absolute form of a path target. A Buffer stays raw bytes on POSIX, as Node's fs treats it. */
+function absolute(target: string | URL | Buffer): string | Buffer {
+  if (target instanceof URL) return fileURLToPath(target);
+  if (!Buffer.isBuffer(target)) return nodePath.resolve(target);
+  if (process.platform === 'win32') return nodePath.resolve(target.toString());
+  return target[0] === 0x2f ? target : Buffer.concat([Buffer.from(`${process.cwd()}/`), target]);
+}
+
+/** Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. */
+export function openLockFile(target: string | URL | Buffer | number | { fd: number }, opts: OpenOptions): LockFile {
+  if (typeof target === 'number' || !(typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target))) {
+    const fd = toFd(target, 'target');
+    return { fd, path: null, key: fileKey(fd), create: false, mode: 0, removeOnRelease: false };
+  }
+  if (target.toString().length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
+  const path = absolute(target);
+  const fd = fs.openSync(path, fs.constants.O_RDWR | (opts.create ? fs.constants.O_CREAT : 0), opts.mode);
+  try {
+    const st = fs.fstatSync(fd, { bigint: true });
+    // Some platforms (Wine) open a directory read-write; refuse it the way Linux's open(2) does.
+    if (st.isDirectory()) throw Object.assign(systemErrorNamed('EISDIR', 'open', 'illegal operation on a directory'), { path });
+    if (opts.removeOnRelease && st.nlink === 0n && fileKeyOfPath(path) === `${st.dev}:${st.ino}`) {
+      // /proc/self/fd/N of a deleted file: the path can never name a linked file, so retrying would never end.
+      throw Object.assign(systemErrorNamed('ENOENT', 'open', 'removeOnRelease: the path names a file with no links'), { path });
+    }
+    return { fd, path, key: `${st.dev}:${st.ino}`, ...opts };
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+function fileKeyOfPath(path: string | Buffer): string | null {
+  try {
+    const st = fs.statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the fd still names the file it was opened on (and was not closed, its number reused, behind our back). */
+export function sameFile(file: LockFile): boolean {
+  return fileKeyOrNull(file.fd) === file.key;
+}
+
+/** With removeOnRelease: is the locked file still the one the path names? (A releasing holder may have unlinked it.) */
+export function stillLinked(file: LockFile): boolean {
+  if (!file.removeOnRelease || file.path === null) return true;
+  const mine = fs.fstatSync(file.fd, { bigint: true });
+  return mine.nlink > 0n && fileKeyOfPath(file.path) === `${mine.dev}:${mine.ino}`;
+}
+
+/** With removeOnRelease, deletes the file while it is still locked (a waiter then finds its inode unlinked). */
+export function removeLockFile(file: LockFile): unknown {
+  if (!file.removeOnRelease || file.path === null || !stillLinked(file)) return null;
+  try {
+    fs.unlinkSync(file.path);
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : err;
+  }
+}
+
+export function closeLockFile(file: LockFile): void {
+  if (file.path !== null) fs.closeSync(file.fd);
+}

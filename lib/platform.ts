@@ -1,0 +1,35 @@
+// Platform facts in one place: syscall names, the identity of an open file, and what the kernel says an open
+// file description holds.
+import * as fs from 'node:fs';
+
+const isWindows = process.platform === 'win32';
+export const LOCK_SYSCALL = isWindows ? 'LockFileEx' : 'flock';
+export const UNLOCK_SYSCALL = isWindows ? 'UnlockFileEx' : 'flock';
+
+/** The identity of an open file, `device:inode`: what an fd must still name before fs-flock acts on it again. */
+export function fileKey(fd: number): string {
+  const st = fs.fstatSync(fd, { bigint: true });
+  return `${st.dev}:${st.ino}`;
+}
+
+/** `fileKey(fd)`, or `null` when `fd` is no longer open. */
+export function fileKeyOrNull(fd: number): string | null {
+  try {
+    return fileKey(fd);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether this open file description itself holds a flock lock: Linux lists a file's own locks in
+ * /proc/self/fdinfo. `null` where the platform cannot tell.
+ */
+export function holdsLock(fd: number): boolean | null {
+  if (process.platform !== 'linux') return null;
+  try {
+    return /^lock:\s.*\bFLOCK\b/m.test(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+  } catch {
+    return null;
+  }
+}
