@@ -291,7 +291,8 @@ export class SharedLock extends FileLock {
     }
     const deadline = timeout === undefined ? undefined : performance.now() + timeout;
     const target = file.path ?? file.fd;
-    return acquireImpl(ExclusiveLock, target, { ...file, shared: false, deadline, signal }, file);
+    const { create, mode, removeOnRelease } = file;
+    return acquireImpl(ExclusiveLock, target, { shared: false, deadline, signal, create, mode, removeOnRelease }, file);
   }
 }
 

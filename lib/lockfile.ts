@@ -48,7 +48,7 @@ export function openLockFile(target: string | URL | Buffer | number | { fd: numb
       // /proc/self/fd/N of a deleted file: the path can never name a linked file, so retrying would never end.
       throw Object.assign(systemErrorNamed('ENOENT', 'open', 'removeOnRelease: the path names a file with no links'), { path });
     }
-    return { fd, path, key: `${st.dev}:${st.ino}`, ...opts };
+    return { fd, path, key: `${st.dev}:${st.ino}`, create: opts.create, mode: opts.mode, removeOnRelease: opts.removeOnRelease };
   } catch (err) {
     fs.closeSync(fd);
     throw err;

@@ -149,3 +149,24 @@ test('flockSync with a timeout is granted when the holder releases during the wa
   await released;
   assert.strictEqual((await h.send({ try: true, fd: theirs })).granted, false, 'we hold it');
 });
+
+test('a signal whose addEventListener throws: the wait rejects and leaves nothing behind', async (t) => {
+  const f = tempFile(t);
+  const holderFd = f.open();
+  flockSync(holderFd, 'ex');
+  const spoofed = () => {
+    const signal = new AbortController().signal;
+    signal.addEventListener = () => { throw new TypeError('spoofed'); };
+    return signal;
+  };
+  // The first waiter of the file (no queue yet), then one behind a queued waiter.
+  await assert.rejects(flock(f.open(), 'ex', { signal: spoofed(), timeout: 5 }), { message: 'spoofed' });
+  const queuedFd = f.open();
+  const queued = flock(queuedFd, 'ex', { timeout: 10_000 });
+  await assert.rejects(flock(f.open(), 'ex', { signal: spoofed(), timeout: 5 }), { message: 'spoofed' });
+  unlock(holderFd);
+  await queued;
+  unlock(queuedFd);
+  await new Promise((resolve) => setTimeout(resolve, 30)); // a timer left armed would have thrown by now
+  await flock(f.open(), 'ex', { timeout: 5000 }); // the file is free: no empty queue left to wait behind
+});

@@ -31,6 +31,22 @@ test('downgrade: another process can join with SH at once, EX still excluded', a
   assert.throws(() => ex.downgrade(), { code: 'ERR_INVALID_STATE' });
 });
 
+test('downgrade never waits: with another process waiting for EX in the kernel it returns a SharedLock at once', async (t) => {
+  const f = tempFile(t);
+  const { h, fd } = await otherProcess(t, f.path);
+  const ex = ExclusiveLock.acquireSync(f.path);
+  h.post({ lock: true, fd, op: 'ex' });
+  assert.deepStrictEqual(await h.next(), { waiting: true });
+  const sh = ex.downgrade(); // a non-blocking conversion on the event-loop thread
+  assert.strictEqual(sh.held, true);
+  assert.strictEqual(ex.held, false);
+  const reader = (await h.send({ open: true, path: f.path })).fd;
+  assert.strictEqual((await h.send({ try: true, fd: reader, shared: true })).granted, true, 'readers join');
+  await h.send({ unlock: true, fd: reader });
+  sh.release();
+  assert.strictEqual((await h.next()).granted, true, 'the EX waiter gets the file once SH is gone');
+});
+
 test('upgrade: waits for the other process\'s SH to go, then holds EX', async (t) => {
   const f = tempFile(t);
   const { h, fd } = await otherProcess(t, f.path);

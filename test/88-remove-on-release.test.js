@@ -4,10 +4,11 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
-const { fork } = require('node:child_process');
+const { fork, spawnSync } = require('node:child_process');
 const { once } = require('node:events');
-const { ExclusiveLock } = require('..');
+const { ExclusiveLock, SharedLock, flockSync, tryLock, unlock } = require('..');
 const { tempFile, isWindows } = require('./helpers');
 
 test('removeOnRelease deletes the lock file; without it the file stays', async (t) => {
@@ -51,4 +52,55 @@ test('4 processes x 150 acquisitions with removeOnRelease: never two holders at 
   }));
   for (const r of results) assert.deepStrictEqual(r, { code: 0, stderr: '' });
   assert.strictEqual(fs.existsSync(file), false);
+});
+
+test('a failed removal still releases the lock, then throws', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-flock-immutable-'));
+  const file = path.join(dir, 'file.lock');
+  t.after(() => { spawnSync('chattr', ['-i', dir]); fs.rmSync(dir, { recursive: true, force: true }); });
+  const lock = ExclusiveLock.acquireSync(file, { removeOnRelease: true });
+  // An immutable directory refuses the unlink, even to root (ext4 and others).
+  if (spawnSync('chattr', ['+i', dir]).status !== 0) {
+    lock.release();
+    return t.skip('chattr +i is not supported here');
+  }
+  assert.throws(() => lock.release(), { code: 'EPERM' });
+  assert.strictEqual(lock.held, false);
+  const probe = fs.openSync(file, 'r+');
+  t.after(() => fs.closeSync(probe));
+  assert.strictEqual(tryLock(probe), true, 'nothing holds the file');
+  lock.release(); // idempotent
+});
+
+test('upgrade re-checks the path: the file removed during the upgrade means the new file is locked', { skip: isWindows && 'an open file cannot be unlinked on Windows' }, async (t) => {
+  const f = tempFile(t);
+  const file = path.join(f.dir, 'upgraded.lock');
+  const shared = SharedLock.acquireSync(file, { removeOnRelease: true });
+  const otherReader = fs.openSync(file, 'r+');
+  t.after(() => fs.closeSync(otherReader));
+  flockSync(otherReader, 'sh'); // holds the upgrade back once the shared lock is dropped
+  const upgrading = shared.upgrade({ timeout: 10_000 });
+  fs.unlinkSync(file); // what a writer that slipped in does on release with removeOnRelease
+  unlock(otherReader); // the upgrade is granted on the old, unlinked inode...
+  const lock = await upgrading; // ...notices, and locks the path's new file instead
+  const mine = fs.fstatSync(lock.fd);
+  assert.ok(mine.nlink > 0, 'not the unlinked inode');
+  assert.strictEqual(mine.ino, fs.statSync(file).ino, 'the file the path names now');
+  const newcomer = fs.openSync(file, 'r+');
+  t.after(() => fs.closeSync(newcomer));
+  assert.strictEqual(tryLock(newcomer), false, 'a newcomer at the path is excluded');
+  lock.release();
+  assert.strictEqual(fs.existsSync(file), false);
+});
+
+test('a path naming a file with no links (/proc/self/fd of a deleted file) fails at once instead of retrying forever', { skip: process.platform !== 'linux' && '/proc/self/fd is Linux' }, async (t) => {
+  const f = tempFile(t);
+  const fd = fs.openSync(path.join(f.dir, 'gone.lock'), 'w+');
+  t.after(() => fs.closeSync(fd));
+  fs.unlinkSync(path.join(f.dir, 'gone.lock'));
+  const target = `/proc/self/fd/${fd}`;
+  assert.throws(() => ExclusiveLock.acquireSync(target, { removeOnRelease: true }), { code: 'ENOENT' });
+  await assert.rejects(ExclusiveLock.acquire(target, { removeOnRelease: true }), { code: 'ENOENT' });
+  assert.throws(() => ExclusiveLock.tryAcquireSync(target, { removeOnRelease: true }), { code: 'ENOENT' });
+  ExclusiveLock.acquireSync(target).release(); // without removeOnRelease it is just a file
 });
