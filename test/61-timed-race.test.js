@@ -58,7 +58,7 @@ test('2000 deadlines with a release jittered around them: every ETIMEDOUT leaves
   for (let round = 1; round <= 2000; round++) {
     set(s, 0, round);
     until(s, 1, -round); // the worker holds the lock
-    jitter[0] = timeout * 1000 + ((round % 41) - 20) * 15; // ±300 µs around the deadline
+    jitter[0] = timeout * 1000 + ((round % 41) - 20) * 5; // ±100 µs around the deadline
     set(s, 2, round);
     let timedOut = false;
     try {
