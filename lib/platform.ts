@@ -27,9 +27,16 @@ export function fileKeyOrNull(fd: number): string | null {
  */
 export function holdsLock(fd: number): boolean | null {
   if (process.platform !== 'linux') return null;
+  let info = -1;
   try {
-    return /^lock:\s.*\bFLOCK\b/m.test(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'));
+    info = fs.openSync(`/proc/self/fdinfo/${fd}`, 'r');
+    const n = fs.readSync(info, fdinfo, 0, fdinfo.length, null);
+    return /^lock:\s.*\bFLOCK\b/m.test(fdinfo.toString('latin1', 0, n));
   } catch {
     return null;
+  } finally {
+    if (info >= 0) fs.closeSync(info);
   }
 }
+
+const fdinfo = Buffer.alloc(4096); // pos, flags, mnt_id, ino, then one line per lock

@@ -1,6 +1,6 @@
 // See waiter.h. The pool thread publishes kBlocking around each blocking call, and Cancel interrupts it until it
 // has left the call, since an interrupt can land just before the call begins. Whoever sees a grant after a
-// cancel, under mu_, undoes it: Cancel if the thread finished first, the thread if Cancel gave up waiting.
+// cancel, under mu_, undoes it: Cancel if the thread finished first, else the thread itself.
 #include "waiter.h"
 
 #include <chrono>
@@ -13,10 +13,11 @@ int Waiter::Start(int fd, int op, uintptr_t id, Posted posted, void* ctx, Waiter
   int r = fsf_file_dup(fd, &file);
   if (r != 0) return r;
   auto* w = new (std::nothrow) Waiter(file, op & ~FSF_NB, id, posted, ctx);
-  if (w == nullptr || (r = pool_run(Run, w)) != 0) {
+  r = w == nullptr ? FSF_ENOMEM : pool_run(Run, w);
+  if (r != 0) {
     fsf_file_close(file);
     delete w;
-    return w == nullptr ? FSF_ENOMEM : r;
+    return r;
   }
   *out = w;
   return 0;
@@ -44,7 +45,7 @@ void Waiter::Run(void* self) {
   w->result_ = r;
   w->os_error_ = os_error;
   if (w->cancelled_) {
-    if (r == 0) fsf_unlock(w->file_);  // Cancel gave up waiting for this thread: the grant is ours to undo
+    if (r == 0) fsf_unlock(w->file_);  // cancelled first: undone here, as Cancel may have stopped waiting
     w->result_ = FSF_ECANCELED;
     w->CloseFile();
   } else if (w->posted_) {
