@@ -128,7 +128,8 @@ function settle(w: Waiter, err: Error | null): void {
   w.settled = true;
   const queue = queues.get(w.key);
   const at = queue ? queue.indexOf(w) : -1;
-  if (at >= 0) queue!.splice(at, 1);
+  if (at === 0) queue!.shift(); // O(1) for V8's arrays, where splice(0, 1) moves every waiter behind
+  else if (at > 0) queue!.splice(at, 1);
   if (err) w.reject(err);
   else w.resolve();
   clearTimeout(w.timer);
