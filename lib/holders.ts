@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import { holdersOf } from './proclocks';
 import type { LockHolder } from './proclocks';
+import { invalidArgValue } from './errors';
 import { FdLike, isPathTarget, toFd } from './validate';
 
 export type { LockHolder };
@@ -12,6 +13,7 @@ export type { LockHolder };
  * @throws `ENOENT` and other errors from stat; argument errors as the other functions.
  */
 export function holders(target: string | URL | Buffer | FdLike): LockHolder[] | null {
+  if (isPathTarget(target) && target.toString().length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
   const st = isPathTarget(target)
     ? fs.statSync(target, { bigint: true })
     : fs.fstatSync(toFd(target, 'target'), { bigint: true });

@@ -2,7 +2,7 @@
 // upgrade/downgrade, opt-in removal of the lock file, and withLock.
 import { performance } from 'node:perf_hooks';
 import { binding } from './binding';
-import { deadlockError, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
+import { abortError, deadlockError, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
 import { closeLockFile, LockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
 import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
 import { conflicts, Entry, fdReused, register, unregister } from './registry';
@@ -126,6 +126,10 @@ function acquireSyncImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTar
 
 async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, p: Plan, first?: LockFile): Promise<T> {
   for (;;) {
+    if (p.signal?.aborted) {
+      if (first) closeLockFile(first);
+      throw abortError(p.signal); // before a path is opened (and so created)
+    }
     const file = first ?? open(target, p);
     first = undefined;
     const pending: Entry = { fd: file.fd, key: file.key, shared: p.shared }; // seen by synchronous acquirers
@@ -211,7 +215,15 @@ abstract class FileLock implements Disposable, AsyncDisposable {
     const file = this.#file;
     if (!file) return;
     if (!sameFile(file)) return this.#forget(); // closing the fd released the lock already
-    const removal = removeLockFile(file);
+    let removal: unknown = null;
+    if (file.removeOnRelease && this.shared) {
+      // Other readers may still hold the file: remove it only if this release can take it exclusively first.
+      const r = binding.unlock(file.fd);
+      if (r !== 0) throw systemError(r, UNLOCK_SYSCALL, undefined, binding.lastError());
+      if (binding.lock(file.fd, LOCK_EX | LOCK_NB) === 0) removal = removeLockFile(file);
+    } else {
+      removal = removeLockFile(file); // while still locked: a waiter then finds the inode unlinked
+    }
     const r = binding.unlock(file.fd);
     if (r !== 0) throw systemError(r, UNLOCK_SYSCALL, undefined, binding.lastError());
     this.#forget();

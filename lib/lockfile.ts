@@ -39,20 +39,39 @@ export function openLockFile(target: string | URL | Buffer | number | { fd: numb
   }
   if (target.toString().length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
   const path = absolute(target);
-  const fd = fs.openSync(path, fs.constants.O_RDWR | (opts.create ? fs.constants.O_CREAT : 0), opts.mode);
-  try {
-    const st = fs.fstatSync(fd, { bigint: true });
-    // Some platforms (Wine) open a directory read-write; refuse it the way Linux's open(2) does.
-    if (st.isDirectory()) throw Object.assign(systemErrorNamed('EISDIR', 'open', 'illegal operation on a directory'), { path });
-    if (opts.removeOnRelease && st.nlink === 0n && fileKeyOfPath(path) === `${st.dev}:${st.ino}`) {
-      // /proc/self/fd/N of a deleted file: the path can never name a linked file, so retrying would never end.
-      throw Object.assign(systemErrorNamed('ENOENT', 'open', 'removeOnRelease: the path names a file with no links'), { path });
+  for (;;) {
+    const fd = fs.openSync(path, fs.constants.O_RDWR | (opts.create ? fs.constants.O_CREAT : 0), opts.mode);
+    try {
+      const st = fs.fstatSync(fd, { bigint: true });
+      const key = `${st.dev}:${st.ino}`;
+      // Some platforms (Wine) open a directory read-write; refuse it the way Linux's open(2) does.
+      if (st.isDirectory()) throw Object.assign(systemErrorNamed('EISDIR', 'open', 'illegal operation on a directory'), { path });
+      if (!opts.removeOnRelease) return { fd, path, key, ...pick(opts) };
+      if (st.nlink === 0n && fileKeyOfPath(path) === key) {
+        // /proc/self/fd/N of a deleted file: the path can never name a linked file, so retrying would never end.
+        throw Object.assign(systemErrorNamed('ENOENT', 'open', 'removeOnRelease: the path names a file with no links'), { path });
+      }
+      // Removal unlinks a name: the file's own, never that of a symlink leading to it.
+      const real = realpath(path) ?? path;
+      if (fileKeyOfPath(real) === key) return { fd, path: real, key, ...pick(opts) };
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
     }
-    return { fd, path, key: `${st.dev}:${st.ino}`, create: opts.create, mode: opts.mode, removeOnRelease: opts.removeOnRelease };
-  } catch (err) {
-    fs.closeSync(fd);
-    throw err;
+    fs.closeSync(fd); // the file was removed or a link changed while it was opened: open again
   }
+}
+
+function realpath(path: string | Buffer): string | Buffer | null {
+  try {
+    return Buffer.isBuffer(path) ? fs.realpathSync.native(path, { encoding: 'buffer' }) : fs.realpathSync.native(path);
+  } catch {
+    return null;
+  }
+}
+
+function pick(opts: OpenOptions): OpenOptions {
+  return { create: opts.create, mode: opts.mode, removeOnRelease: opts.removeOnRelease };
 }
 
 function fileKeyOfPath(path: string | Buffer): string | null {

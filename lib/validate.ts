@@ -12,13 +12,13 @@ export type FdLike = number | { readonly fd: number };
 /** A flock(2) operation: a bitmask of the `LOCK_*` constants, or one of fs-ext's names. */
 export type FlockOp = number | 'sh' | 'ex' | 'shnb' | 'exnb' | 'un';
 
-const opNames: Record<string, number> = {
+const opNames: Record<string, number> = Object.assign(Object.create(null), {
   sh: LOCK_SH,
   ex: LOCK_EX,
   shnb: LOCK_SH | LOCK_NB,
   exnb: LOCK_EX | LOCK_NB,
   un: LOCK_UN,
-};
+});
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -28,14 +28,14 @@ export function isPathTarget(target: unknown): target is string | URL | Buffer {
 }
 
 /** The numeric fd of `fd`. A closed FileHandle (its fd is -1) is EBADF, as a closed fd is. */
-export function toFd(fd: unknown, name = 'fd'): number {
-  if (typeof fd === 'object' && fd !== null && typeof (fd as { fd?: unknown }).fd === 'number') {
-    const inner = (fd as { fd: number }).fd;
-    if (inner === -1) throw closedHandleError();
-    return toFd(inner, name);
+export function toFd(target: unknown, name = 'fd'): number {
+  let fd = target;
+  if (typeof target === 'object' && target !== null) {
+    fd = (target as { fd?: unknown }).fd; // read once: a getter may answer differently the next time
+    if (fd === -1) throw closedHandleError();
   }
   if (typeof fd !== 'number' || !Number.isInteger(fd)) {
-    throw invalidArgType(name, 'an integer file descriptor or a FileHandle', fd);
+    throw invalidArgType(name, 'an integer file descriptor or a FileHandle', target);
   }
   if (fd < 0 || fd > INT32_MAX) throw outOfRange(name, `>= 0 && <= ${INT32_MAX}`, fd);
   return fd;
@@ -78,7 +78,10 @@ export function toTimeout(timeout: unknown): number | undefined {
 }
 
 export function toSignal(signal: unknown): AbortSignal | undefined {
-  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  if (signal === undefined) return signal;
+  try {
+    if (signal instanceof AbortSignal && typeof signal.aborted === 'boolean') return signal;
+  } catch {} // an object that only borrows AbortSignal's prototype
   throw invalidArgType('options.signal', 'an instance of AbortSignal', signal);
 }
 

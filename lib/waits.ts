@@ -5,7 +5,7 @@
 // Cancelling is the native wait's job: binding.cancel() returns once the wait holds nothing, so nothing here
 // ever acts on an fd number after its caller may consider the operation over.
 import { binding } from './binding';
-import { abortError, systemError, timeoutError } from './errors';
+import { abortError, systemError, systemErrorNamed, timeoutError } from './errors';
 import { fileKey, fileKeyOrNull, holdsLock, LOCK_SYSCALL } from './platform';
 import { holdersOf } from './proclocks';
 import { LOCK_NB } from './validate';
@@ -65,7 +65,7 @@ export function lockAsync(fd: number, op: number, timeout: number | undefined, s
   return new Promise((resolve, reject) => {
     const w = waiter(fd, op, key!, resolve, reject, timeout, signal);
     queues.set(w.key, [w]);
-    startHead(w);
+    if (!startHead(w)) advance(w.key);
   });
 }
 
@@ -82,7 +82,8 @@ function waiter(fd: number, op: number, key: string, resolve: () => void, reject
   return w;
 }
 
-function startHead(w: Waiter): void {
+/** Parks `w` in the kernel: true, or false when the wait could not start (`w` is then settled with the error). */
+function startHead(w: Waiter): boolean {
   const id = binding.wait(w.fd, w.op, (result, osError) => {
     w.id = 0;
     settle(w, result === 0 ? null : systemError(result, LOCK_SYSCALL, undefined, osError));
@@ -93,22 +94,30 @@ function startHead(w: Waiter): void {
   });
   if (id < 0) {
     settle(w, systemError(id, LOCK_SYSCALL));
-    advance(w.key);
-    return;
+    return false;
   }
   w.id = id;
+  return true;
 }
 
-/** The head of `key`'s queue has settled: grant what can be granted at once, then park the next in the kernel. */
+/**
+ * The head of `key`'s queue has settled: grant what can be granted at once, then park the next in the kernel.
+ * A waiter whose fd no longer names its file (closed while queued, the number perhaps reused) is EBADF: nothing
+ * is ever done to the file that has the number now.
+ */
 function advance(key: string): void {
   const queue = queues.get(key);
   if (!queue) return;
   while (queue.length > 0) {
     const head = queue[0];
     if (head.id !== 0) return; // already waiting in the kernel
+    if (fileKeyOrNull(head.fd) !== key) {
+      settle(head, systemErrorNamed('EBADF', LOCK_SYSCALL, `fd ${head.fd} was closed while its wait was queued`));
+      continue;
+    }
     const r = binding.lock(head.fd, head.op | LOCK_NB);
-    if (r === binding.codes.EAGAIN) return startHead(head);
-    settle(head, r === 0 ? null : lockError(r));
+    if (r === binding.codes.EAGAIN && startHead(head)) return;
+    if (r !== binding.codes.EAGAIN) settle(head, r === 0 ? null : lockError(r));
   }
   queues.delete(key);
 }

@@ -70,3 +70,19 @@ test('a refused try-once (timeout 0) is ETIMEDOUT without a holders lookup; a re
     assert.match(slow.message, new RegExp(`pid ${process.pid} \\(exclusive\\)`));
   }
 });
+
+test('names inherited from Object.prototype are not ops; odd objects are typed errors', async (t) => {
+  const f = tempFile(t);
+  const fd = f.open();
+  for (const op of ['toString', '__proto__', 'constructor', 'valueOf', 'hasOwnProperty']) {
+    assert.throws(() => flockSync(fd, op), { code: 'ERR_INVALID_ARG_VALUE' }, op);
+    await assert.rejects(flock(fd, op), { code: 'ERR_INVALID_ARG_VALUE' }, op);
+  }
+  assert.strictEqual(holders(f.path)?.length ?? 0, 0, 'nothing was locked');
+  const borrowed = Object.create(AbortSignal.prototype);
+  await assert.rejects(flock(fd, 'ex', { signal: borrowed }), { code: 'ERR_INVALID_ARG_TYPE' });
+  let reads = 0;
+  const fickle = { get fd() { return reads++ % 2 ? fd : { fd }; } };
+  assert.throws(() => flockSync(fickle, 'ex'), { code: 'ERR_INVALID_ARG_TYPE' });
+  assert.throws(() => holders(''), { code: 'ERR_INVALID_ARG_VALUE' });
+});

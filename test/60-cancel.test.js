@@ -3,7 +3,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert');
-const { flock, flockSync, tryLock, unlock } = require('..');
+const { ExclusiveLock, flock, flockSync, tryLock, unlock } = require('..');
 const { tempFile, holder } = require('./helpers');
 
 async function heldElsewhere(t, path) {
@@ -169,4 +169,11 @@ test('a signal whose addEventListener throws: the wait rejects and leaves nothin
   unlock(queuedFd);
   await new Promise((resolve) => setTimeout(resolve, 30)); // a timer left armed would have thrown by now
   await flock(f.open(), 'ex', { timeout: 5000 }); // the file is free: no empty queue left to wait behind
+});
+
+test('an already-aborted signal: acquire on a path rejects without creating the file', async (t) => {
+  const f = tempFile(t);
+  const file = require('node:path').join(f.dir, 'never.lock');
+  await assert.rejects(ExclusiveLock.acquire(file, { signal: AbortSignal.abort() }), { name: 'AbortError' });
+  assert.strictEqual(require('node:fs').existsSync(file), false);
 });

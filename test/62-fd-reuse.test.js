@@ -97,3 +97,21 @@ test('the same fd still refuses a second lock object while the first holds it', 
   assert.strictEqual(ExclusiveLock.tryAcquireSync(fd), null);
   first.release();
 });
+
+test('a queued wait whose fd was closed and its number reused rejects EBADF and never locks the new file', async (t) => {
+  const a = tempFile(t, 'a.lock');
+  const b = tempFile(t, 'b.lock');
+  const holderFd = a.open();
+  flockSync(holderFd, 'ex');
+  const head = flock(a.open(), 'ex'); // the head waits in the kernel
+  const fd = fs.openSync(a.path, 'r+');
+  const queued = flock(fd, 'ex'); // queued behind it, fd not yet duplicated by anyone
+  fs.closeSync(fd);
+  const reused = fs.openSync(b.path, 'r+');
+  t.after(() => fs.closeSync(reused));
+  if (!isWindows) assert.strictEqual(reused, fd);
+  unlock(holderFd);
+  await head;
+  await assert.rejects(queued, { code: 'EBADF' });
+  assert.strictEqual(tryLock(b.open()), true, 'b was never locked through the reused number');
+});

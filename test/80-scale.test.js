@@ -51,3 +51,14 @@ test('waiters on 32 different files each wait on a thread of their own and are a
   holders.forEach((fd) => unlock(fd));
   await Promise.all(waits);
 });
+
+test('when the fd table fills up, thousands of queued waits reject EMFILE one by one, without a stack overflow', { skip: process.platform !== 'linux' && 'uses util-linux prlimit' }, async (t) => {
+  const f = tempFile(t);
+  const path = require('node:path');
+  const { run } = require('./helpers');
+  // A small stack and fd table: recursing once per failed waiter would overflow long before the last.
+  const res = await run('prlimit', ['--nofile=6000:6000', process.execPath, '--stack-size=100',
+    path.join(__dirname, 'fixtures', 'emfile.js'), f.path, '5000']);
+  assert.strictEqual(res.code, 0, res.stderr);
+  assert.deepStrictEqual(JSON.parse(res.stdout), { codes: { EMFILE: 5000 }, uncaught: null });
+});

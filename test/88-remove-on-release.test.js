@@ -104,3 +104,29 @@ test('a path naming a file with no links (/proc/self/fd of a deleted file) fails
   assert.throws(() => ExclusiveLock.tryAcquireSync(target, { removeOnRelease: true }), { code: 'ENOENT' });
   ExclusiveLock.acquireSync(target).release(); // without removeOnRelease it is just a file
 });
+
+test('a shared removeOnRelease lock leaves the file while another reader holds it', { skip: isWindows && 'an open file cannot be unlinked on Windows' }, async (t) => {
+  const f = tempFile(t);
+  const file = path.join(f.dir, 'readers.lock');
+  const a = SharedLock.acquireSync(file, { removeOnRelease: true });
+  const b = await SharedLock.acquire(file, { removeOnRelease: true });
+  a.release();
+  assert.ok(fs.existsSync(file), 'b still reads: the file stays');
+  assert.strictEqual(ExclusiveLock.tryAcquireSync(file, { removeOnRelease: true }), null, 'a writer is still excluded');
+  b.release();
+  assert.strictEqual(fs.existsSync(file), false, 'the last reader removes it');
+});
+
+test('removeOnRelease through a symlink removes the file it points to, not the link', { skip: isWindows && 'symlinks need privileges on Windows' }, async (t) => {
+  const f = tempFile(t);
+  const target = path.join(f.dir, 'target.lock');
+  const link = path.join(f.dir, 'link.lock');
+  fs.writeFileSync(target, '');
+  fs.symlinkSync(target, link);
+  const viaLink = ExclusiveLock.acquireSync(link, { removeOnRelease: true });
+  assert.strictEqual(viaLink.path, fs.realpathSync(target));
+  assert.strictEqual(ExclusiveLock.tryAcquireSync(target, { removeOnRelease: true }), null);
+  viaLink.release();
+  assert.strictEqual(fs.lstatSync(link).isSymbolicLink(), true, 'the link stays');
+  assert.strictEqual(fs.existsSync(target), false, 'the file is removed');
+});
