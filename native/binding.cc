@@ -23,6 +23,8 @@ struct Pending {
 // A copy of the package's JavaScript evaluated again (Jest, hot reload) uses the same instance, with callbacks of
 // its own: there is nothing to install once.
 struct Instance {
+  explicit Instance(napi_env env) : env(env) {}
+  const napi_env env;
   napi_threadsafe_function tsfn = nullptr;
   std::unordered_map<uintptr_t, Pending> waits;
   uintptr_t next_id = 1;
@@ -67,8 +69,11 @@ void Deliver(napi_env env, napi_value, void* context, void* data) {
 // thread that owns the environment never hangs on a kernel wait and no lock is left to nobody.
 void Teardown(void* data) {
   auto* inst = static_cast<Instance*>(data);
-  for (auto& entry : inst->waits) entry.second.waiter->Cancel();
-  inst->waits.clear();  // the callbacks' references go with the environment
+  for (auto& entry : inst->waits) {
+    entry.second.waiter->Cancel();
+    napi_delete_reference(inst->env, entry.second.callback);  // an addon's references are its own to free
+  }
+  inst->waits.clear();
 }
 
 template <size_t N>
@@ -171,7 +176,7 @@ napi_value Cancel(napi_env env, napi_callback_info info) {
   Instance* inst;
   napi_get_instance_data(env, reinterpret_cast<void**>(&inst));
   napi_value out;
-  auto it = argc == 1 && napi_get_value_double(env, argv[0], &id) == napi_ok && id >= 1 && id < 9007199254740992.0
+  auto it = argc >= 1 && napi_get_value_double(env, argv[0], &id) == napi_ok && id >= 1 && id < 9007199254740992.0
                 ? inst->waits.find(uintptr_t(id))
                 : inst->waits.end();
   bool found = it != inst->waits.end();
@@ -193,7 +198,7 @@ Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  auto* inst = new Instance();
+  auto* inst = new Instance(env);
   // Test-only: start the ids elsewhere, to prove that large ones work.
   if (const char* first = getenv("FS_FLOCK_TEST_FIRST_WAIT_ID"))
     inst->next_id = uintptr_t(strtoull(first, nullptr, 10));
