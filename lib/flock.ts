@@ -45,7 +45,7 @@ function applyNow(file: number, bits: number): void {
 export function flockSync(fd: FdLike, op: FlockOp, options?: FlockSyncOptions): void {
   const file = toFd(fd);
   const bits = toOp(op);
-  const timeout = toTimeout(toOptions<FlockSyncOptions>(options, ['timeout']).timeout);
+  const timeout = options === undefined ? undefined : toTimeout(toOptions<FlockSyncOptions>(options, ['timeout']).timeout);
   if (bits & (LOCK_UN | LOCK_NB)) return applyNow(file, bits);
   lockSync(file, bits, timeout);
 }
