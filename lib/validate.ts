@@ -29,6 +29,7 @@ export function isPathTarget(target: unknown): target is string | URL | Buffer {
 
 /** The numeric fd of `fd`. A closed FileHandle (its fd is -1) is EBADF, as a closed fd is. */
 export function toFd(target: unknown, name = 'fd'): number {
+  if (typeof target === 'number' && (target | 0) === target && target >= 0) return target; // the common case
   let fd = target;
   if (typeof target === 'object' && target !== null) {
     fd = (target as { fd?: unknown }).fd; // read once: a getter may answer differently the next time
@@ -45,17 +46,18 @@ export function toFd(target: unknown, name = 'fd'): number {
  * A valid flock op as a bitmask: exactly one of SH, EX, UN, optionally | NB (ignored with UN, as flock(2) does).
  */
 export function toOp(op: unknown): number {
+  if (validOps.has(op as number)) return op as number;
   if (typeof op === 'string') {
     const bits = opNames[op];
     if (bits === undefined) throw invalidArgValue('op', op, "must be one of 'sh', 'ex', 'shnb', 'exnb', 'un'");
     return bits;
   }
   if (typeof op !== 'number') throw invalidArgType('op', 'a number or a string', op);
-  const kind = op - (op & LOCK_NB);
-  const valid = Number.isInteger(op) && op >= 0 && op <= 15 && (kind === LOCK_SH || kind === LOCK_EX || kind === LOCK_UN);
-  if (!valid) throw invalidArgValue('op', op, 'must be LOCK_SH, LOCK_EX or LOCK_UN, optionally | LOCK_NB');
-  return op;
+  throw invalidArgValue('op', op, 'must be LOCK_SH, LOCK_EX or LOCK_UN, optionally | LOCK_NB');
 }
+
+/** Exactly one of SH, EX, UN, optionally | NB. */
+const validOps = new Set([LOCK_SH, LOCK_EX, LOCK_UN].flatMap((kind) => [kind, kind | LOCK_NB]));
 
 /** The options object, or `{}`; an unknown key is an error rather than silently ignored. */
 export function toOptions<T extends object>(options: unknown, allowed: readonly (keyof T & string)[]): Partial<T> {
