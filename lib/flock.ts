@@ -43,6 +43,11 @@ function applyNow(file: number, bits: number): void {
  *   system errors.
  */
 export function flockSync(fd: FdLike, op: FlockOp, options?: FlockSyncOptions): void {
+  if (options === undefined && typeof fd === 'number' && (fd | 0) === fd && fd >= 0) {
+    // The common calls, valid at a glance: one native call and nothing else.
+    if (op === LOCK_EX || op === LOCK_SH) return check(binding.lock(fd, op), LOCK_SYSCALL);
+    if (op === LOCK_UN) return check(binding.unlock(fd), UNLOCK_SYSCALL);
+  }
   const file = toFd(fd);
   const bits = toOp(op);
   const timeout = options === undefined ? undefined : toTimeout(toOptions<FlockSyncOptions>(options, ['timeout']).timeout);
