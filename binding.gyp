@@ -3,7 +3,7 @@
     "target_name": "fs_flock",
     "sources": ["native/binding.cc", "native/waiter.cc", "native/pool.cc"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+    "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
     "cflags_cc": ["-std=c++17", "-fexceptions", "-fstack-protector-strong"],
     "cflags_cc!": ["-fno-exceptions"],
     "conditions": [

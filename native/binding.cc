@@ -1,7 +1,8 @@
 // Node-API glue: argument unpacking, the per-environment table of pending waits, and delivery of their results.
 // Validation and error objects live in lib/ (TypeScript); every call returns 0 or a negative error number, and
 // only a cheap type guard remains. Plain Node-API everywhere but Init: node-addon-api's error paths throw, and a
-// throw into an environment that is shutting down aborts the process.
+// throw into an environment that is shutting down aborts the process unless NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
+// is defined (binding.gyp), which covers Init in a worker terminated while the addon loads.
 // Threads: every function here runs on the JavaScript thread of its environment (the main thread or a worker),
 // except Posted, which runs on a pool thread.
 #include <napi.h>

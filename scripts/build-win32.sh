@@ -23,7 +23,7 @@ printf 'LIBRARY node.exe\nEXPORTS\nuv_get_osfhandle\n' > "$tmp/uv.def"
 "$CXX" -std=c++17 -O2 -s -shared -fstack-protector-strong -o "$tmp/fs_flock.node" \
   native/binding.cc native/waiter.cc native/pool.cc native/lock_win.cc \
   -I "$addon_api" -I "$api_headers" \
-  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
   '-DNAPI_EXTERN=__declspec(dllimport)' \
   -L "$tmp" -lnode_api -lnode_uv -static -static-libgcc -static-libstdc++
 

@@ -15,7 +15,7 @@ mkdir -p build/Release
 g++ -std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
   -shared -fPIC -pthread -I "$(node -p "require('node-api-headers').include_dir")" \
   -I "$(node -p "require('node-addon-api').include_dir")" \
-  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
   native/binding.cc native/waiter.cc native/pool.cc native/lock_posix.cc -o build/Release/fs_flock.node
 npx tsc -p . && npx tsc -p test/ts
 

@@ -36,3 +36,22 @@ test('two workers taking EX on one file exclude each other', async (t) => {
   assert.strictEqual(await a.send('try'), 'refused');
   assert.strictEqual(await b.send('release'), 'released');
 });
+
+test('a worker terminated while it loads the addon never aborts the process', async () => {
+  // node-addon-api throws when Init's calls fail in a terminating worker; that throw used to be fatal.
+  const script = `
+    const { Worker } = require('node:worker_threads');
+    const { once } = require('node:events');
+    (async () => {
+      for (let i = 0; i < 300; i++) {
+        const w = new Worker(${JSON.stringify(`require(${JSON.stringify(path.join(__dirname, '..'))})`)}, { eval: true });
+        await once(w, 'online');
+        for (const end = performance.now() + (i % 7) * 0.4; performance.now() < end;);
+        await w.terminate();
+      }
+    })();`;
+  const { run } = require('./helpers');
+  const res = await run(process.execPath, ['-e', script], { timeout: 120_000 });
+  assert.doesNotMatch(res.stderr, /FATAL ERROR/);
+  assert.deepStrictEqual({ code: res.code, signal: res.signal }, { code: 0, signal: null });
+});
