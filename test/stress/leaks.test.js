@@ -1,0 +1,117 @@
+// Leaks: hundreds of thousands of lock cycles of every kind leave a process as they found it. The cycles run in a
+// process of their own (fixtures/leaks-child.js, with --expose-gc and a young generation of fixed size), so the
+// test runner's allocations and V8's growing semi-spaces blur nothing. It runs a whole warm-up pass first; then,
+// against the start line drawn after it, each phase of the measured pass must leave
+//   - open fds (/proc/self/fd) exactly as they were;
+//   - OS threads exactly as they were once idle pool threads have exited (they do after 10 s idle), and uncontended
+//     locks never start one at all;
+//   - RSS within RSS_TOLERANCE and the V8 heap in use (after global.gc()) within HEAP_TOLERANCE.
+// Measured on a 2-core Linux VM (Node 20): RSS moves by -4.4 .. +1.8 MiB between phases of a pass (and by up to
+// +5 MiB right after the granted waits, before the pool's idle threads exit), the heap by at most +0.3 MiB. A
+// tolerance of 8 MiB still flags a leak of 42 bytes a cycle in the sync and async phases (200,000 cycles each),
+// 111 bytes a cancelled wait (75,500) and 420 bytes a granted one (20,000); t.diagnostic prints each phase's figures.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { run } = require('../helpers');
+
+const MiB = 1024 * 1024;
+const RSS_TOLERANCE = 8 * MiB;
+const HEAP_TOLERANCE = 2 * MiB;
+const POOL_TOLERANCE = 4; // idle pool threads right after the granted waits (one file waited on: 1 or 2 seen)
+const skip = process.platform !== 'linux' && 'counts fds and threads in /proc/self (Linux)';
+const FLAGS = ['--expose-gc', '--max-semi-space-size=1', '--min-semi-space-size=1'];
+
+let rows = null; // the measured process's reports, by phase
+
+test('the measured process runs a warm-up pass and a measured pass of every phase', { skip }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-flock-leaks-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const started = Date.now();
+  const res = await run(process.execPath, [...FLAGS, path.join(__dirname, 'fixtures', 'leaks-child.js'), dir]);
+  assert.strictEqual(res.code, 0, `exit ${res.code ?? res.signal}: ${res.stderr}`);
+  const lines = res.stdout.trim().split('\n').map((line) => JSON.parse(line));
+  rows = Object.fromEntries(lines.map((r) => [r.phase, r]));
+  const s = rows.start;
+  for (const r of lines) {
+    const by = r.by ? ` ${JSON.stringify(r.by)}` : '';
+    t.diagnostic(`${r.phase.padEnd(18)} ${String(r.ms).padStart(6)} ms  fds ${r.fds}  threads ${r.threads} (peak ` +
+      `${r.peakThreads})  RSS ${mib(r.rssKiB * 1024)} MiB (${signed(r.rssKiB * 1024 - s.rssKiB * 1024)})  heap ` +
+      `${mib(r.heapUsed)} MiB (${signed(r.heapUsed - s.heapUsed)})${r.cycles ? `  ${r.cycles} cycles${by}` : ''}`);
+  }
+  if (rows.cancelled.msBy) t.diagnostic(`cancelled waits, ms by kind: ${JSON.stringify(rows.cancelled.msBy)}`);
+  t.diagnostic(`${Date.now() - started} ms in all`);
+  assert.ok(rows.start && rows.idle, res.stdout);
+});
+
+function mib(bytes) {
+  return (bytes / MiB).toFixed(1);
+}
+
+function signed(bytes) {
+  return `${bytes < 0 ? '-' : '+'}${mib(Math.abs(bytes))}`;
+}
+
+/** The figures of `phase` (after `cycles` cycles) against the start line: fds exact, RSS and heap within tolerance. */
+function assertNoGrowth(t, phase, cycles) {
+  assert.ok(rows, 'the measured process did not run');
+  const s = rows.start;
+  const r = rows[phase];
+  const rss = (r.rssKiB - s.rssKiB) * 1024;
+  const heap = r.heapUsed - s.heapUsed;
+  t.diagnostic(`${phase}: fds ${s.fds} -> ${r.fds}; threads ${s.threads} -> ${r.threads}; RSS ${mib(s.rssKiB * 1024)} -> ` +
+    `${mib(r.rssKiB * 1024)} MiB (${signed(rss)}, tolerance +${mib(RSS_TOLERANCE)}, that is ` +
+    `${Math.round(RSS_TOLERANCE / cycles)} bytes a cycle over ${cycles}); heap ${mib(s.heapUsed)} -> ${mib(r.heapUsed)} ` +
+    `MiB (${signed(heap)}, tolerance +${mib(HEAP_TOLERANCE)})`);
+  assert.strictEqual(r.fds, s.fds, `${phase}: open fds ${s.fds} -> ${r.fds}`);
+  assert.ok(rss <= RSS_TOLERANCE, `${phase}: RSS grew by ${signed(rss)} MiB`);
+  assert.ok(heap <= HEAP_TOLERANCE, `${phase}: the heap grew by ${signed(heap)} MiB`);
+}
+
+test('sync: 200,000 cycles (flockSync EX + unlock, ExclusiveLock.acquireSync + release) leak nothing and start no thread', { skip }, (t) => {
+  assertNoGrowth(t, 'sync', rows.sync.cycles);
+  assert.strictEqual(rows.sync.peakThreads, rows.start.threads, 'an uncontended lock started a thread');
+});
+
+test('async: 200,000 cycles (await flock + unlock, await ExclusiveLock.acquire + release) leak nothing and start no thread', { skip }, (t) => {
+  assertNoGrowth(t, 'async', rows.async.cycles);
+  assert.strictEqual(rows.async.peakThreads, rows.start.threads, 'an uncontended lock started a thread');
+});
+
+test('cancelled: 75,500 aborted and timed-out waits (async, on fds and lock objects, head and queued; flockSync and acquireSync timeouts) leak nothing', { skip }, (t) => {
+  assert.ok(rows, 'the measured process did not run');
+  assert.strictEqual(rows.cancelled.fds, rows.start.fds, 'open fds right after the cancelled waits');
+  assertNoGrowth(t, 'cancelled, idle', rows.cancelled.cycles);
+  assert.strictEqual(rows['cancelled, idle'].threads, rows.start.threads, 'threads once the idle pool threads have exited');
+  t.diagnostic(`pool threads right after: +${rows.cancelled.threads - rows.start.threads}; all gone ` +
+    `${rows['cancelled, idle'].idleMs} ms later`);
+});
+
+// Known issue, a bound the README states ("the thread count is bounded by the number of distinct files waited on
+// at once, plus one per flockSync with a timeout in progress"), here LANES + 1. Measured: +10 .. +30 threads, and
+// more the longer the cancellations go on: a wait cancelled before its pool thread has picked it up leaves its job
+// queued, and pool_run() counts those dead jobs against the idle threads and starts another thread. They all exit
+// after 10 s idle (the test above), so nothing stays; but under steady cancellations the pool only grows.
+test('cancelled: right after, idle pool threads stay within the README bound (files waited on at once + 1)', {
+  skip, todo: 'the pool grows with waits cancelled before a pool thread picks them up',
+}, () => {
+  assert.ok(rows, 'the measured process did not run');
+  const extra = rows.cancelled.threads - rows.start.threads;
+  assert.ok(extra <= rows.load.lanes + 1, `${extra} pool threads for ${rows.load.lanes} files waited on at once`);
+});
+
+test('granted: 20,000 contended waits granted by a worker thread or a child process (flock, acquire, flockSync with a timeout) leak nothing', { skip }, (t) => {
+  assert.ok(rows, 'the measured process did not run');
+  const g = rows.granted;
+  assert.strictEqual(g.fds, rows.start.fds, 'open fds right after the granted waits');
+  assert.ok(g.threads - rows.start.threads <= POOL_TOLERANCE, `${g.threads - rows.start.threads} pool threads right after`);
+  assert.strictEqual(g.listeners, 0, 'abort listeners left on the signal the waits shared');
+  assert.strictEqual(g.seenBlocked, g.by.workerSync, 'flockSync waits that the worker saw blocked in the kernel');
+  assertNoGrowth(t, 'idle', g.cycles);
+  assert.strictEqual(rows.idle.threads, rows.start.threads, 'threads once the idle pool threads have exited');
+  t.diagnostic(`right after: threads +${g.threads - rows.start.threads}, RSS ${signed((g.rssKiB - rows.start.rssKiB) * 1024)} MiB; ` +
+    `idle pool threads gone ${rows.idle.idleMs} ms later`);
+});
