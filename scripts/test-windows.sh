@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suite (test/*.test.js) under Wine with a real Windows node.exe and the cross-compiled addon.
 # PREBUILDS_ONLY=1 makes node-gyp-build load prebuilds/win32-x64, never the Linux build/Release. Smoke coverage
-# of the Windows code path, not a substitute for real Windows (see WINDOWS.md). Exits with node.exe's exit code.
+# of the Windows code path, not a substitute for real Windows. Exits with node.exe's exit code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
