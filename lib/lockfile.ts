@@ -5,7 +5,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { invalidArgValue, systemErrorNamed } from './errors';
 import { fileKey, fileKeyOrNull } from './platform';
-import { toFd } from './validate';
+import { isPathTarget, toFd } from './validate';
 
 export interface LockFile {
   readonly fd: number;
@@ -33,7 +33,7 @@ function absolute(target: string | URL | Buffer): string | Buffer {
 
 /** Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. */
 export function openLockFile(target: string | URL | Buffer | number | { fd: number }, opts: OpenOptions): LockFile {
-  if (typeof target === 'number' || !(typeof target === 'string' || target instanceof URL || Buffer.isBuffer(target))) {
+  if (!isPathTarget(target)) {
     const fd = toFd(target, 'target');
     return { fd, path: null, key: fileKey(fd), create: false, mode: 0, removeOnRelease: false };
   }
