@@ -28,8 +28,7 @@ void Worker() {
   // a grant is being posted, where it would add to the wake-up latency.
   free(malloc(64));
   std::unique_lock<std::mutex> lock(pool.mu);
-  for (;;) {
-    pool.idle++;
+  for (;;) {  // counted idle from here (pool_run counts a thread it starts) until it takes a job
     bool got = pool.cv.wait_for(lock, std::chrono::seconds(10), [] { return !pool.jobs.empty(); });
     pool.idle--;
     if (!got) return;
@@ -38,6 +37,7 @@ void Worker() {
     lock.unlock();
     job.first(job.second);
     lock.lock();
+    pool.idle++;
   }
 }
 }  // namespace
@@ -51,9 +51,21 @@ int pool_run(void (*job)(void*), void* arg) {
   }
   try {
     std::thread(Worker).detach();
+    pool.idle++;  // until it takes a job: a thread still starting is not started again for the next one
     return 0;
   } catch (const std::system_error&) {
     pool.jobs.pop_back();
     return FSF_ENOMEM;
   }
+}
+
+bool pool_take_back(void (*job)(void*), void* arg) {
+  std::lock_guard<std::mutex> lock(pool.mu);
+  for (auto it = pool.jobs.begin(); it != pool.jobs.end(); ++it) {
+    if (it->first == job && it->second == arg) {
+      pool.jobs.erase(it);
+      return true;
+    }
+  }
+  return false;
 }

@@ -80,6 +80,8 @@ void Waiter::Cancel() {
   {
     std::unique_lock<std::mutex> lock(mu_);
     cancelled_ = true;
+    // Still queued: take the job back, so a dead job never holds up (or starts) a pool thread.
+    if (state_ == kQueued && pool_take_back(Run, this)) refs_--;
     for (int tries = 0; state_ == kBlocking && tries < 200; tries++) {
       fsf_interrupt(self_);
       cv_.wait_for(lock, std::chrono::milliseconds(1));
