@@ -16,6 +16,7 @@
       }, {
         "sources": ["native/lock_posix.cc"]
       }],
+      ["OS=='linux'", {"libraries": ["-ldl"]}],
       ["OS=='mac'", {
         "xcode_settings": {
           "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

@@ -199,6 +199,11 @@ Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  static const int pinned = fsf_pin_module();  // once per process; see lock.h
+  if (pinned != 0) {
+    napi_throw_error(env, nullptr, "fs-flock: cannot keep the addon loaded for the life of the process");
+    return exports;
+  }
   auto* inst = new Instance(env);
   // Test-only: start the ids elsewhere, to prove that large ones work.
   if (const char* first = getenv("FS_FLOCK_TEST_FIRST_WAIT_ID"))

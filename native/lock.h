@@ -33,6 +33,10 @@ int fsf_downgrade(fsf_file file);
 // The platform's own error number of the calling thread's last failure (GetLastError on Windows, else 0).
 int fsf_last_os_error();
 
+// Keeps this module loaded until the process ends, whatever unloads it (Node does when the last environment that
+// loaded it ends): pool threads and a signal handler live in its code. Any thread; 0 or an error.
+int fsf_pin_module();
+
 // A token naming the calling thread, so that another thread can interrupt its blocking fsf_lock.
 using fsf_thread = uintptr_t;
 int fsf_thread_begin(fsf_thread* self);  // on the waiting thread before it blocks; 0 or an error

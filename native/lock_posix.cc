@@ -1,6 +1,7 @@
 // flock(2) for Linux, macOS and the BSDs, and the interruption of a waiting thread with a private signal.
 // No uv_* calls here: Bun and other Node-API hosts abort on them.
 // See: man 2 flock, man 7 signal (a handler installed without SA_RESTART makes flock fail with EINTR).
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -75,6 +76,13 @@ static int pick_signal() {
 }
 
 static int interrupt_signal = 0;  // set once, before any thread can be interrupted
+
+int fsf_pin_module() {
+  Dl_info self;
+  if (dladdr(reinterpret_cast<void*>(&fsf_pin_module), &self) == 0 || self.dli_fname == nullptr) return -ENOENT;
+  // A reference that is never dropped, and RTLD_NODELETE besides: no dlclose can unmap the module any more.
+  return dlopen(self.dli_fname, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE) != nullptr ? 0 : -ENOENT;
+}
 
 int fsf_thread_begin(fsf_thread* self) {
   static std::once_flag picked;

@@ -106,6 +106,12 @@ int fsf_downgrade(fsf_file file) {
 
 int fsf_last_os_error() { return (int)last_error; }
 
+int fsf_pin_module() {
+  HMODULE self;
+  const DWORD flags = GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN;
+  return GetModuleHandleExW(flags, reinterpret_cast<LPCWSTR>(&fsf_pin_module), &self) ? 0 : fail();
+}
+
 int fsf_thread_begin(fsf_thread* self) {
   HANDLE h = nullptr;
   // THREAD_TERMINATE and THREAD_SET_CONTEXT: what CancelSynchronousIo and QueueUserAPC need.

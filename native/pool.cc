@@ -13,11 +13,18 @@
 #include "lock.h"
 
 namespace {
+// How long an idle thread waits for a job before it exits. Test-only: FS_FLOCK_TEST_POOL_IDLE_MS.
+std::chrono::milliseconds IdleTime() {
+  const char* ms = getenv("FS_FLOCK_TEST_POOL_IDLE_MS");
+  return std::chrono::milliseconds(ms != nullptr ? strtol(ms, nullptr, 10) : 10000);
+}
+
 struct Pool {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::pair<void (*)(void*), void*>> jobs;
   int idle = 0;
+  const std::chrono::milliseconds idle_time = IdleTime();
 };
 // Never destroyed: idle threads may still be parked on it while the process exits.
 Pool& pool = *new Pool();
@@ -29,7 +36,7 @@ void Worker() {
   free(malloc(64));
   std::unique_lock<std::mutex> lock(pool.mu);
   for (;;) {  // counted idle from here (pool_run counts a thread it starts) until it takes a job
-    bool got = pool.cv.wait_for(lock, std::chrono::seconds(10), [] { return !pool.jobs.empty(); });
+    bool got = pool.cv.wait_for(lock, pool.idle_time, [] { return !pool.jobs.empty(); });
     pool.idle--;
     if (!got) return;
     auto job = pool.jobs.front();

@@ -55,3 +55,50 @@ test('a worker terminated while it loads the addon never aborts the process', as
   assert.doesNotMatch(res.stderr, /FATAL ERROR/);
   assert.deepStrictEqual({ code: res.code, signal: res.signal }, { code: 0, signal: null });
 });
+
+test('a process that loads fs-flock only in workers outlives them and the pool threads they used', async () => {
+  // Node unloads an addon when the last environment that loaded it ends; pool threads still parked in its code
+  // then crashed the process when they woke (SIGSEGV once their idle time ran out). fs-flock pins itself.
+  const f = path.join(require('node:os').tmpdir(), `fs-flock-unload-${process.pid}.lock`);
+  require('node:fs').writeFileSync(f, '');
+  const script = `
+    const fs = require('node:fs');
+    const { Worker } = require('node:worker_threads');
+    const { once } = require('node:events');
+    // Threads are counted on Linux; elsewhere the wait is ten times the idle time.
+    const linux = process.platform === 'linux';
+    const threads = () => (linux ? fs.readdirSync('/proc/self/task').length : 0);
+    const body = ${JSON.stringify(`
+      const fs = require('node:fs');
+      const { parentPort, workerData: { pkg, file, plan } } = require('node:worker_threads');
+      const { flock, flockSync } = require(pkg);
+      const a = fs.openSync(file, 'r+'), b = fs.openSync(file, 'r+');
+      flockSync(a, 'ex');
+      if (plan === 'timed') {
+        try { flockSync(b, 'ex', { timeout: 20 }); } catch (err) { parentPort.postMessage(err.code); }
+      } else {
+        flock(b, 'ex').then(() => parentPort.postMessage('granted'));
+        if (plan === 'granted') flockSync(a, 'un'); else parentPort.postMessage('waiting');
+      }`)};
+    (async () => {
+      const before = threads();
+      for (const plan of ['granted', 'waiting', 'timed']) {
+        const w = new Worker(body, { eval: true, workerData: { pkg: ${JSON.stringify(path.join(__dirname, '..'))}, file: ${JSON.stringify(f)}, plan } });
+        const [said] = await once(w, 'message');
+        await w.terminate();
+        console.log(plan, said);
+      }
+      // The pool threads exit after their idle time (100 ms here): wait until they have.
+      if (!linux) await new Promise((r) => setTimeout(r, 1000));
+      while (threads() > before) await new Promise((r) => setTimeout(r, 20));
+      console.log('pool threads gone');
+    })();`;
+  const { run } = require('./helpers');
+  try {
+    const res = await run(process.execPath, ['-e', script], { timeout: 60_000, env: { ...process.env, FS_FLOCK_TEST_POOL_IDLE_MS: '100' } });
+    assert.deepStrictEqual({ code: res.code, signal: res.signal, stderr: res.stderr }, { code: 0, signal: null, stderr: '' });
+    assert.strictEqual(res.stdout, 'granted granted\nwaiting waiting\ntimed ETIMEDOUT\npool threads gone\n');
+  } finally {
+    require('node:fs').rmSync(f, { force: true });
+  }
+});

@@ -166,6 +166,25 @@ function pickRelease(m, s) {
   return conflicting.length ? releaseAction(conflicting[s.k % conflicting.length], s.how) : null;
 }
 
+/** The locks of other OFDs that conflict with the request of a `worker` step on fd slot s of agent a. */
+function conflictsOf(m, s) {
+  const self = fdKey(s.a, s.s);
+  return heldLocks(m).filter((h) => h.key !== self && !(s.mode === 'sh' && h.mode === 'sh')).map((h) => {
+    const [, i] = /(?:fd|obj)(\d+)$/.exec(h.key);
+    return { a: h.a, fd: h.key.includes('.fd'), i: Number(i), mode: h.mode };
+  });
+}
+
+/**
+ * What a `worker` step does: `held` when the model grants its request (terminated once it holds); otherwise its
+ * wait is async and terminated while pending (`waiting`), or, when asked for and every conflicting lock is the
+ * agent's own, the agent releases them and terminates the worker once the kernel granted the undelivered wait.
+ */
+function workerPlan(m, s) {
+  if (compatible(m, s.mode, fdKey(s.a, s.s))) return 'held';
+  return s.when === 'granted' && conflictsOf(m, s).every((h) => h.a === s.a) ? 'granted' : 'waiting';
+}
+
 /** The hand-off's outcomes, FIFO in the waiting agent: the state after the step, and each wait's result. */
 function handoffOutcome(m, s, rel) {
   const w0 = s.waiters[0];
@@ -383,6 +402,20 @@ const KINDS = {
       return `handoff: A${s.a} waits [${waits.join('; ')}], then lock no. ${s.k} (modulo) in its way is released (${s.how})`;
     },
   },
+  worker: {
+    weight: 1,
+    arb: fc.record({ a: agentArb, s: fdArb, mode: modeArb, api: fc.constantFrom('sync', 'async'), when: fc.constantFrom('waiting', 'granted') }),
+    check: fdOpen,
+    predict(m, s) {
+      const plan = workerPlan(m, s);
+      if (plan === 'granted') for (const h of conflictsOf(m, s)) releaseAction(h, 'drop').apply(m);
+      m.agents[s.a].fds[s.s] = plan === 'held' ? s.mode : 'none'; // a terminated worker's wait leaves nothing
+      return ok(plan);
+    },
+    str: (s) => `A${s.a}: a worker is lent ${fdStr(s)}, ${s.api === 'sync' ? 'flockSync' : 'flock'}(fd, '${s.mode}') in it, then ` +
+      'terminate() once it holds, or while its wait is pending, or (when the agent can release what is in the way) ' +
+      'once the kernel has granted a wait that its busy thread could not take',
+  },
   probe: {
     weight: 1,
     arb: fc.constant({}),
@@ -571,6 +604,12 @@ async function execute(real, spec) {
       if (rel.target.a !== spec.a) snaps[rel.target.a] = release.snap;
       return { result: ok({ release: stripMessage(release.result), waits: waits.map(stripMessage) }), raw: { release, final }, snaps };
     }
+    case 'worker': {
+      const plan = workerPlan(spec.model, spec);
+      const releases = plan === 'granted' ? conflictsOf(spec.model, spec).map((h) => releaseAction(h, 'drop').msg) : [];
+      const reply = await ag(spec.a).call({ op, s: spec.s, mode: spec.mode, api: spec.api, plan, releases });
+      return { result: reply.result, snaps: { [spec.a]: reply.snap } };
+    }
     default: {
       const reply = await ag(spec.a).call({ op, ...fields });
       return { result: reply.result, snaps: { [spec.a]: reply.snap } };
@@ -594,11 +633,12 @@ class Step {
     stats.ops++;
     const s = this.spec;
     count(stats.byKind, s.op === 'handoff' ? `handoff(${s.sync ? 'sync' : `${s.waiters.length} async`})` : s.op);
-    const spec = this.spec.op === 'handoff' ? { ...this.spec, model: before } : this.spec;
+    const spec = ['handoff', 'worker'].includes(this.spec.op) ? { ...this.spec, model: before } : this.spec;
     const observed = await execute(real, spec);
     const result = observed.result;
     const name = this.spec.op === 'handoff' ? `${this} [released: ${pickRelease(before, this.spec).name}]` : String(this);
     count(stats.outcomes, result && 'err' in result ? result.err : 'ok');
+    if (this.spec.op === 'worker') count(stats.outcomes, `worker ${result.ok}`);
     if (this.spec.op === 'handoff') for (const w of result.ok?.waits ?? []) count(stats.outcomes, `handoff wait ${w.err ?? 'granted'}`);
     if (!util.isDeepStrictEqual(stripMessage(result), expected)) fail(name, 'the result', expected, result, before);
     for (const [a, snap] of Object.entries(observed.snaps)) {
@@ -683,7 +723,7 @@ test('random programs over 3 processes agree with a model of flock(2)', { timeou
   }
   if (process.env.MODEL_PATH === undefined && NUM_RUNS >= 200 && stats.programs >= NUM_RUNS) {
     // Not vacuous: the programs reached the interesting outcomes.
-    for (const outcome of ['ok', 'EAGAIN', 'ETIMEDOUT', 'ABORT_ERR', 'ERR_INVALID_STATE', 'handoff wait granted']) {
+    for (const outcome of ['ok', 'EAGAIN', 'ETIMEDOUT', 'ABORT_ERR', 'ERR_INVALID_STATE', 'handoff wait granted', 'worker held', 'worker waiting', 'worker granted']) {
       assert.ok(stats.outcomes[outcome] > 0, `no operation ended with ${outcome}: ${JSON.stringify(stats.outcomes)}`);
     }
   }

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the addon with sanitizers (g++) in a copy of the tree and runs tests under them, the runtime preloaded into
+# node (which is not built with them). Needs g++ with libasan, libubsan and libtsan (Debian's g++ has all three).
+#   asan: AddressSanitizer + UndefinedBehaviorSanitizer; the whole suite and the stress programs; any report fails.
+#   tsan: ThreadSanitizer over the wait, cancel and teardown tests (and the stress faults). Node's own V8 and libuv
+#         races are reported too (they are not ours); only reports with a frame in fs_flock.node fail the run.
+set -euo pipefail
+mode=${1:?usage: test-sanitizer.sh asan|tsan}
+cd "$(dirname "$0")/.."
+root=$PWD
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+# A copy of the tracked files (plus untracked, not ignored ones), sharing node_modules.
+git ls-files -co --exclude-standard -z | tar --null -cf - -T - | tar -xf - -C "$tmp"
+ln -s "$root/node_modules" "$tmp/node_modules"
+cd "$tmp"
+logs=$tmp/sanitizer-logs; mkdir -p "$logs" build/Release
+case $mode in
+  asan)
+    flags=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
+    runtime="$(g++ -print-file-name=libasan.so):$(g++ -print-file-name=libubsan.so)"
+    # Leak checking is off (Node itself leaks at exit).
+    export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:log_path=$logs/asan"
+    export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
+    tests='test/*.test.js test/build/*.test.js test/stress/*.test.js' ;;
+  tsan)
+    flags=(-fsanitize=thread)
+    runtime="$(g++ -print-file-name=libtsan.so)"
+    # exitcode=0: a report on Node's own code must not fail the process under test; the logs are judged below.
+    export TSAN_OPTIONS="exitcode=0:log_path=$logs/tsan:report_signal_unsafe=0"
+    tests='test/5*.test.js test/6*.test.js test/7*.test.js test/stress/faults.test.js' ;;
+  *) echo "test-sanitizer.sh: unknown mode $mode" >&2; exit 2 ;;
+esac
+g++ -std=c++17 -O1 -g -fno-omit-frame-pointer "${flags[@]}" -shared -fPIC -pthread \
+  -I "$(node -p "require('node-api-headers').include_dir")" -I "$(node -p "require('node-addon-api').include_dir")" \
+  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  native/binding.cc native/waiter.cc native/pool.cc native/lock_posix.cc -ldl -o build/Release/fs_flock.node
+npx tsc -p . && npx tsc -p test/ts  # test/build/ exists from here on
+
+status=0
+# shellcheck disable=SC2086 # $tests: globs, expanded here
+LD_PRELOAD=$runtime node --test --test-timeout=300000 --test-concurrency=1 $tests || status=$?
+shopt -s nullglob
+reports=("$logs"/*)
+ours=("${reports[@]}")
+if [ "$mode" = tsan ] && [ ${#reports[@]} -gt 0 ]; then
+  mapfile -t ours < <(grep -l 'fs_flock\.node' "${reports[@]}" || true)
+  echo "test:$mode: ${#reports[@]} processes reported races; $(( ${#reports[@]} - ${#ours[@]} )) of them only in Node's own code (ignored)" >&2
+fi
+if [ ${#ours[@]} -gt 0 ]; then
+  echo "test:$mode: sanitizer reports:" >&2
+  cat "${ours[@]}" >&2
+  status=1
+fi
+echo "test:$mode: exit $status (${#ours[@]} sanitizer reports on fs-flock)" >&2
+exit "$status"
