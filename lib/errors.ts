@@ -116,3 +116,8 @@ export function closedHandleError(): FlockError {
 export function invalidState(message: string): Error & { code: string } {
   return nodeError(new Error(message), 'ERR_INVALID_STATE');
 }
+
+/** ERR_ILLEGAL_CONSTRUCTOR, as Node's own: lock objects come only from acquire() and its kin. */
+export function illegalConstructor(name: string): TypeError {
+  return nodeError(new TypeError(`Illegal constructor: ${name} objects come from ${name}.acquire(), acquireSync(), tryAcquire() or tryAcquireSync()`), 'ERR_ILLEGAL_CONSTRUCTOR');
+}

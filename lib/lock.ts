@@ -2,7 +2,7 @@
 // upgrade/downgrade, opt-in removal of the lock file, and withLock.
 import { performance } from 'node:perf_hooks';
 import { binding } from './binding';
-import { abortError, deadlockError, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
+import { abortError, deadlockError, illegalConstructor, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
 import { closeLockFile, LockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
 import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
 import { conflicts, Entry, fdReused, register, unregister } from './registry';
@@ -41,8 +41,14 @@ export type TryAcquireOptions = Omit<AcquireSyncOptions, 'timeout'>;
 
 /** ExclusiveLock or SharedLock, as the `this` of their shared static methods. */
 interface LockClass<T> {
-  new (file: LockFile): T;
+  readonly prototype: T;
   readonly isShared: boolean;
+}
+
+/** Only this module makes lock objects: the constructor refuses any other caller. */
+const MAKE = Symbol('fs-flock: make a lock object');
+function make<T extends FileLock>(Kind: LockClass<T>, file: LockFile): T {
+  return new (Kind as unknown as new (token: symbol, file: LockFile) => T)(MAKE, file);
 }
 
 const syncKeys = ['timeout', 'mode', 'create', 'removeOnRelease'] as const;
@@ -84,7 +90,7 @@ function open(target: LockTarget, p: Plan): LockFile {
 
 /** After a grant: the lock, or null when a releasing holder unlinked the file (removeOnRelease): try again. */
 function adopt<T extends FileLock>(Kind: LockClass<T>, file: LockFile): T | null {
-  if (stillLinked(file)) return new Kind(file);
+  if (stillLinked(file)) return make(Kind, file);
   binding.unlock(file.fd);
   closeLockFile(file);
   return null;
@@ -154,8 +160,9 @@ abstract class FileLock implements Disposable, AsyncDisposable {
   readonly #entry: Entry;
   abstract readonly shared: boolean;
 
-  /** @internal */
-  constructor(file: LockFile) {
+  /** Not for callers: `ExclusiveLock.acquire()` and its kin make lock objects (this throws ERR_ILLEGAL_CONSTRUCTOR). */
+  protected constructor(token: symbol, file: LockFile) {
+    if (token !== MAKE) throw illegalConstructor(new.target.name);
     this.#file = file;
     const shared = (this.constructor as unknown as LockClass<FileLock>).isShared;
     this.#entry = { fd: file.fd, key: file.key, shared, lost: () => this.#forget() };
@@ -274,7 +281,7 @@ export class ExclusiveLock extends FileLock {
       closeLockFile(file);
       throw systemError(r, LOCK_SYSCALL, r === binding.codes.EAGAIN ? 'the lock was lost: another process took the file during the conversion to shared' : undefined, binding.lastError());
     }
-    return new SharedLock(file);
+    return make(SharedLock, file);
   }
 }
 

@@ -227,3 +227,16 @@ test('locks exclude each other across processes', async (t) => {
   assert.ok(sh, 'SH joins the other process\'s SH');
   sh.release();
 });
+
+test('lock objects cannot be constructed directly: only acquire() and its kin make one', (t) => {
+  const f = tempFile(t);
+  for (const Kind of [ExclusiveLock, SharedLock]) {
+    for (const args of [[], [f.path], [{ fd: 0, key: 'x' }], [Symbol('fs-flock: internal'), { fd: 0 }]]) {
+      assert.throws(() => new Kind(...args), { name: 'TypeError', code: 'ERR_ILLEGAL_CONSTRUCTOR' });
+    }
+  }
+  // Nothing was registered by the failed constructions: the file is free and a lock object works as before.
+  const lock = ExclusiveLock.acquireSync(f.path);
+  assert.strictEqual(lock.held, true);
+  lock.release();
+});
