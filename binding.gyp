@@ -8,6 +8,7 @@
     "cflags_cc!": ["-fno-exceptions"],
     "conditions": [
       ["OS=='win'", {
+        # Not native/win_delay_load_hook.cc, which is for the mingw-w64 build: node-gyp links its own hook here.
         "sources": ["native/lock_win.cc"],
         "msvs_settings": {
           "VCCLCompilerTool": {"ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17", "/guard:cf", "/sdl"]},

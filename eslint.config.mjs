@@ -11,7 +11,7 @@ const unusedVars = ['error', { args: 'after-used', argsIgnorePattern: '^_', vars
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'build/', 'test/build/', 'node_modules/', 'prebuilds/', 'coverage/', 'bench/results/'],
+    ignores: ['.cache/', 'dist/', 'build/', 'test/build/', 'node_modules/', 'prebuilds/', 'coverage/', 'bench/results/'],
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cross-compiles the Windows addon with mingw-w64 into prebuilds/win32-x64/node.napi.node:
-# node-gyp cannot target Windows from Linux. Node-API and uv_get_osfhandle are imported from node.exe.
+# node-gyp cannot target Windows from Linux. Node-API and uv_get_osfhandle are delay-imported from node.exe, which
+# native/win_delay_load_hook.cc resolves to the host executable, so the addon also loads in an executable of another name.
 # Installs nothing; run scripts/setup-wine.sh (or apt-get install g++-mingw-w64-x86-64) first.
 set -euo pipefail
 
@@ -12,20 +13,19 @@ done
 
 cd "$(dirname "$0")/.."
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-addon_api=$(node -p "require('node-addon-api').include_dir")
-api_headers=$(node -p "require('node-api-headers').include_dir")
+source scripts/native.sh
 api_def=$(node -p "require('node-api-headers').def_paths.node_api_def")
 
-"$DLLTOOL" -d "$api_def" -l "$tmp/libnode_api.a"
-printf 'LIBRARY node.exe\nEXPORTS\nuv_get_osfhandle\n' > "$tmp/uv.def"
-"$DLLTOOL" -d "$tmp/uv.def" -l "$tmp/libnode_uv.a"
+# node.exe's exports as one delay-import library: the addon's import table names no node.exe, and
+# native/win_delay_load_hook.cc binds them to the running executable, whatever its name. Made in $tmp because dlltool
+# names its symbols after the library's path (__DELAY_IMPORT_DESCRIPTOR_libnode_delay_a, which the hook uses).
+{ printf 'LIBRARY node.exe\nEXPORTS\n'; grep -vE '^(NAME|LIBRARY|EXPORTS)\b' "$api_def"; echo uv_get_osfhandle; } >"$tmp/node.def"
+(cd "$tmp" && "$DLLTOOL" -d node.def -y libnode_delay.a)
 
 "$CXX" -std=c++17 -O2 -s -shared -fstack-protector-strong -o "$tmp/fs_flock.node" \
-  native/binding.cc native/waiter.cc native/pool.cc native/lock_win.cc \
-  -I "$addon_api" -I "$api_headers" \
-  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  "${native_sources[@]}" native/lock_win.cc native/win_delay_load_hook.cc "${native_includes[@]}" "${native_defines[@]}" \
   '-DNAPI_EXTERN=__declspec(dllimport)' \
-  -L "$tmp" -lnode_api -lnode_uv -static -static-libgcc -static-libstdc++
+  -L "$tmp" -lnode_delay -static -static-libgcc -static-libstdc++
 
 mkdir -p prebuilds/win32-x64
 cp "$tmp/fs_flock.node" prebuilds/win32-x64/node.napi.node

