@@ -27,7 +27,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['test/jest/**/*.js'],
+    files: ['test/jest/**/*.js', 'test/package/jest/**/*.js'],
     languageOptions: { globals: { ...globals.jest } },
   },
   {
