@@ -21,6 +21,13 @@ export interface Binding {
   wait(fd: number, op: number, done: (result: number, osError: number) => boolean): number;
   /** Ends a pending wait: `true` if it was pending; it then holds nothing and `done` is never called. */
   cancel(id: number): boolean;
+  /**
+   * Registers an fd that a lock object opened on a path: if this thread's environment ends (worker terminated,
+   * process exit) while it is still open on the same file, the addon unlocks it. 0 or a negative error (Windows).
+   */
+  own(fd: number): number;
+  /** Forgets an fd given to `own`, before fs-flock closes it. */
+  disown(fd: number): number;
   /** The Windows error number of this thread's last failure (0 elsewhere). */
   lastError(): number;
 }

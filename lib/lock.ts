@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import { binding } from './binding';
 import { abortError, deadlockError, illegalConstructor, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
-import { closeLockFile, LockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
+import { closeLockFile, LockFile, lostLockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
 import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
 import { conflicts, Entry, fdReused, register, unregister } from './registry';
 import { FdLike, isPathTarget, LOCK_EX, LOCK_NB, LOCK_SH, toBoolean, toOptions, toSignal, toTimeout } from './validate';
@@ -221,7 +221,10 @@ abstract class FileLock implements Disposable, AsyncDisposable {
   release(): void {
     const file = this.#file;
     if (!file) return;
-    if (!sameFile(file)) return this.#forget(); // closing the fd released the lock already
+    if (!sameFile(file)) { // closing the fd released the lock already
+      lostLockFile(file);
+      return this.#forget();
+    }
     let removal: unknown = null;
     if (file.removeOnRelease && this.shared) {
       // Other readers may still hold the file: remove it only if this release can take it exclusively first.
@@ -249,7 +252,10 @@ abstract class FileLock implements Disposable, AsyncDisposable {
   /** @internal The held file, handed over to the caller: this object is released without touching it. */
   protected handOver(): LockFile {
     const file = this.#file;
-    if (file && !sameFile(file)) this.#forget();
+    if (file && !sameFile(file)) {
+      lostLockFile(file);
+      this.#forget();
+    }
     if (!this.#file) throw invalidState('The lock was already released');
     this.#forget();
     return file!;

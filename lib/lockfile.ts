@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { binding } from './binding';
 import { invalidArgValue, systemErrorNamed } from './errors';
 import { fileKey, fileKeyOrNull } from './platform';
 import { isPathTarget, toFd } from './validate';
@@ -31,8 +32,18 @@ function absolute(target: string | URL | Buffer): string | Buffer {
   return target[0] === 0x2f ? target : Buffer.concat([Buffer.from(`${process.cwd()}/`), target]);
 }
 
-/** Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. */
+/**
+ * Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. A path's fd
+ * is registered with the addon, which unlocks it if the thread ends before fs-flock closes it: Bun, unlike Node
+ * and Deno, does not close a terminated worker's fds, and their locks would otherwise outlive the worker.
+ */
 export function openLockFile(target: string | URL | Buffer | number | { fd: number }, opts: OpenOptions): LockFile {
+  const file = openTarget(target, opts);
+  if (file.path !== null) binding.own(file.fd);
+  return file;
+}
+
+function openTarget(target: string | URL | Buffer | number | { fd: number }, opts: OpenOptions): LockFile {
   if (!isPathTarget(target)) {
     const fd = toFd(target, 'target');
     return { fd, path: null, key: fileKey(fd), create: false, mode: 0, removeOnRelease: false };
@@ -107,5 +118,12 @@ export function removeLockFile(file: LockFile): unknown {
 }
 
 export function closeLockFile(file: LockFile): void {
-  if (file.path !== null) fs.closeSync(file.fd);
+  if (file.path === null) return;
+  binding.disown(file.fd);
+  fs.closeSync(file.fd);
+}
+
+/** A lock object's fd was found closed behind its back: it is no longer fs-flock's to unlock. */
+export function lostLockFile(file: LockFile): void {
+  if (file.path !== null) binding.disown(file.fd);
 }

@@ -20,6 +20,11 @@ struct Pending {
   napi_ref callback;  // callback(result, osError) -> true when it took the result
 };
 
+// An fd that a lock object of this environment opened on a path, and the file it names (device, inode).
+struct Owned {
+  uint64_t dev, ino;
+};
+
 // One per environment and loaded copy of the addon: its pending waits and the channel their results come on.
 // A copy of the package's JavaScript evaluated again (Jest, hot reload) uses the same instance, with callbacks of
 // its own: there is nothing to install once.
@@ -28,6 +33,7 @@ struct Instance {
   const napi_env env;
   napi_threadsafe_function tsfn = nullptr;
   std::unordered_map<uintptr_t, Pending> waits;
+  std::unordered_map<int32_t, Owned> owned;
   uintptr_t next_id = 1;
 };
 
@@ -67,7 +73,11 @@ void Deliver(napi_env env, napi_value, void* context, void* data) {
 }
 
 // Environment cleanup (process or worker teardown): end every wait, granted and undelivered ones included, so the
-// thread that owns the environment never hangs on a kernel wait and no lock is left to nobody.
+// thread that owns the environment never hangs on a kernel wait and no lock is left to nobody. Then unlock the
+// files that this environment's lock objects opened and still hold, as nothing can release them any more: Node and
+// Deno close a worker's fds after its cleanup hooks, which releases them anyway, but Bun leaves them open, so
+// without this a lock object held by a terminated worker would stay locked until the process ends. Only an fd that
+// still names the file it was opened on is touched; it is never closed here (Node closes it once more after us).
 void Teardown(void* data) {
   auto* inst = static_cast<Instance*>(data);
   for (auto& entry : inst->waits) {
@@ -75,6 +85,12 @@ void Teardown(void* data) {
     napi_delete_reference(inst->env, entry.second.callback);  // an addon's references are its own to free
   }
   inst->waits.clear();
+  for (auto& entry : inst->owned) {
+    uint64_t dev, ino;
+    if (fsf_fd_identity(entry.first, &dev, &ino) == 0 && dev == entry.second.dev && ino == entry.second.ino)
+      fsf_unlock(fsf_file_of(entry.first));
+  }
+  inst->owned.clear();
 }
 
 template <size_t N>
@@ -190,6 +206,28 @@ napi_value Cancel(napi_env env, napi_callback_info info) {
   return out;
 }
 
+// own(fd) -> 0 or a negative error: fd was opened by a lock object on a path; unlock it at this environment's
+// teardown if it is still open on the same file (see Teardown). disown(fd): it is being closed by fs-flock.
+napi_value Own(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  if (!Args(env, info, a)) return nullptr;
+  Instance* inst;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&inst));
+  uint64_t dev, ino;
+  int r = fsf_fd_identity(a[0], &dev, &ino);
+  if (r == 0) inst->owned[a[0]] = Owned{dev, ino};
+  return Int(env, r);
+}
+
+napi_value Disown(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  if (!Args(env, info, a)) return nullptr;
+  Instance* inst;
+  napi_get_instance_data(env, reinterpret_cast<void**>(&inst));
+  inst->owned.erase(a[0]);
+  return Int(env, 0);
+}
+
 napi_value LastError(napi_env env, napi_callback_info) { return Int(env, fsf_last_os_error()); }
 
 Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
@@ -227,6 +265,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockTimed", Function(env, "lockTimed", LockTimed));
   exports.Set("wait", Function(env, "wait", Wait));
   exports.Set("cancel", Function(env, "cancel", Cancel));
+  exports.Set("own", Function(env, "own", Own));
+  exports.Set("disown", Function(env, "disown", Disown));
   exports.Set("lastError", Function(env, "lastError", LastError));
   return exports;
 }

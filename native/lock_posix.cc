@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <mutex>
@@ -48,6 +49,14 @@ int fsf_downgrade(fsf_file file) {
   do r = fsf_lock(file, FSF_SH | FSF_NB);
   while (r == FSF_EINTR);
   return r;
+}
+
+int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return -errno;
+  *dev = uint64_t(st.st_dev);
+  *ino = uint64_t(st.st_ino);
+  return 0;
 }
 
 int fsf_last_os_error() { return 0; }

@@ -104,6 +104,8 @@ int fsf_downgrade(fsf_file file) {
   return UnlockFileEx(h, 0, MAXDWORD, MAXDWORD, &ov2) ? 0 : fail();
 }
 
+int fsf_fd_identity(int, uint64_t*, uint64_t*) { return UV_ENOTSUP; }
+
 int fsf_last_os_error() { return (int)last_error; }
 
 int fsf_pin_module() {

@@ -102,3 +102,24 @@ test('a process that loads fs-flock only in workers outlives them and the pool t
     require('node:fs').rmSync(f, { force: true });
   }
 });
+
+test("a lock object held by a terminated worker is released: its open of the path is not left holding it", async (t) => {
+  // Node and Deno close a worker's fds when it ends; Bun does not, so there only the addon's teardown (which
+  // unlocks the files its lock objects opened) keeps the file from staying locked until the process ends.
+  const f = tempFile(t);
+  const { ExclusiveLock } = require('..');
+  const pkg = path.join(__dirname, '..');
+  const w = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { ExclusiveLock } = require(workerData.pkg);
+    globalThis.held = [ExclusiveLock.acquireSync(workerData.file)];
+    parentPort.postMessage('held');
+    setInterval(() => {}, 1000);`, { eval: true, workerData: { pkg, file: f.path } });
+  t.after(() => w.terminate());
+  assert.strictEqual((await once(w, 'message'))[0], 'held');
+  assert.strictEqual(ExclusiveLock.tryAcquireSync(f.path), null);
+  await w.terminate();
+  const lock = ExclusiveLock.tryAcquireSync(f.path);
+  assert.ok(lock, 'the terminated worker still holds the lock');
+  lock.release();
+});

@@ -1,7 +1,7 @@
 // The runtime smoke test of `npm run test:matrix`: what every runtime and host that fs-flock names must do (Bun,
 // Deno, node.exe renamed under Wine). Plain CommonJS with no test framework, so that each runtime runs it as it is:
-// a contended wait granted on release, a timeout and an abort that leave nothing held, lock objects, and a worker
-// terminated with a wait pending. Prints one line per check; exits non-zero on the first failure.
+// a contended wait granted on release, a timeout and an abort that leave nothing held, lock objects, a worker
+// terminated with a wait pending, and one terminated while its lock object holds. Prints one line per check; exits non-zero on the first failure.
 'use strict';
 const assert = require('node:assert');
 const fs = require('node:fs');
@@ -57,6 +57,18 @@ async function main() {
   assert.strictEqual(tryLock(a), true, "the terminated worker's wait was granted to nobody");
   unlock(a);
   check('worker.terminate() with a wait pending settles, and the wait is never granted');
+  // Bun, unlike Node and Deno, leaves a terminated worker's fds open: the lock of a lock object must go all the same.
+  const holder = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    globalThis.held = require(workerData.pkg).ExclusiveLock.acquireSync(workerData.file);
+    parentPort.postMessage('held');
+    setInterval(() => {}, 1000);`, { eval: true, workerData: { pkg: path.join(__dirname, '..', '..'), file } });
+  assert.strictEqual(await guard(new Promise((resolve) => holder.once('message', resolve)), 10_000, 'the holder'), 'held');
+  assert.strictEqual(tryLock(a), false);
+  await guard(holder.terminate(), 10_000, 'worker.terminate() with a lock object held');
+  assert.strictEqual(tryLock(a), true, "the terminated worker's lock object still holds the file");
+  unlock(a);
+  check("a terminated worker's lock object releases its lock");
   fs.closeSync(a);
   fs.closeSync(b);
   fs.rmSync(dir, { recursive: true, force: true });
