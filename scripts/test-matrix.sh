@@ -44,6 +44,7 @@ binfmt=/proc/sys/fs/binfmt_misc
 export QEMU_LD_PREFIX=/usr/aarch64-linux-gnu  # where qemu-aarch64 finds the arm64 loader and libraries
 
 npx tsc -p . && npx tsc -p test/ts
+bash scripts/setup-wine.sh >/dev/null  # mingw-w64 (for the win32 prebuild) and Wine, from apt when missing
 bash scripts/prebuild.sh
 
 for arch in x64 arm64; do
@@ -94,7 +95,7 @@ bun="$(tool @oven/bun-linux-x64@1)/bin/bun"
 run "linux-x64 prebuild, Bun $("$bun" --version), smoke test" linux-x64/node.napi.glibc.node \
   env PREBUILDS_ONLY=1 "$bun" test/runtime/smoke.js
 deno="$(tool @deno/linux-x64-glibc@2)/deno"
-run "linux-x64 prebuild, $("$deno" --version | head -n 1), smoke test" linux-x64/node.napi.glibc.node \
+run "linux-x64 prebuild, $("$deno" --version | head -n 1 | cut -d " " -f 1-2), smoke test" linux-x64/node.napi.glibc.node \
   env PREBUILDS_ONLY=1 "$deno" run -A test/runtime/smoke.js
 
 run "the packed tarball (no compiler, ESM, CJS, TypeScript, Jest; compiles without a prebuild)" - bash scripts/test-package.sh
