@@ -31,7 +31,6 @@ int fsf_unlock(fsf_file file);
 // conversion the result is FSF_EAGAIN and nothing is held.
 int fsf_downgrade(fsf_file file);
 // The file an fd names, as device and inode, so that a number can be checked before it is acted on again.
-// POSIX only; on Windows it fails (UV_ENOTSUP).
 int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino);
 // The platform's own error number of the calling thread's last failure (GetLastError on Windows, else 0).
 int fsf_last_os_error();

@@ -104,7 +104,14 @@ int fsf_downgrade(fsf_file file) {
   return UnlockFileEx(h, 0, MAXDWORD, MAXDWORD, &ov2) ? 0 : fail();
 }
 
-int fsf_fd_identity(int, uint64_t*, uint64_t*) { return UV_ENOTSUP; }
+int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino) {
+  HANDLE h = handle_of(fsf_file_of(fd));
+  BY_HANDLE_FILE_INFORMATION info;
+  if (h == INVALID_HANDLE_VALUE || !GetFileInformationByHandle(h, &info)) return fail();
+  *dev = info.dwVolumeSerialNumber;  // the volume and the file index: what fs.stat reports as dev and ino
+  *ino = (uint64_t(info.nFileIndexHigh) << 32) | info.nFileIndexLow;
+  return 0;
+}
 
 int fsf_last_os_error() { return (int)last_error; }
 
