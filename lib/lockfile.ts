@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 import { binding } from './binding';
 import { invalidArgValue, systemErrorNamed } from './errors';
 import { fileKey, fileKeyOrNull } from './platform';
@@ -32,14 +33,18 @@ function absolute(target: string | URL | Buffer): string | Buffer {
   return target[0] === 0x2f ? target : Buffer.concat([Buffer.from(`${process.cwd()}/`), target]);
 }
 
+/** Whether the addon keeps an fd of this lock file for the teardown of this worker (see openLockFile). */
+const owned = (file: LockFile): boolean => file.path !== null && !isMainThread;
+
 /**
- * Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. A path's fd
- * is registered with the addon, which unlocks it if the thread ends before fs-flock closes it: Bun, unlike Node
- * and Deno, does not close a terminated worker's fds, and their locks would otherwise outlive the worker.
+ * Opens a path read-write (so exclusive locks work on NFS), never truncating; or takes an fd as it is. In a worker,
+ * a path's fd is registered with the addon, which unlocks it if the worker ends before fs-flock closes it: Bun,
+ * unlike Node and Deno, does not close a terminated worker's fds, and their locks would otherwise outlive the
+ * worker. (The main thread ends with the process, which releases everything: no fstat on its every acquire.)
  */
 export function openLockFile(target: string | URL | Buffer | number | { fd: number }, opts: OpenOptions): LockFile {
   const file = openTarget(target, opts);
-  if (file.path !== null) binding.own(file.fd);
+  if (owned(file)) binding.own(file.fd);
   return file;
 }
 
@@ -119,11 +124,11 @@ export function removeLockFile(file: LockFile): unknown {
 
 export function closeLockFile(file: LockFile): void {
   if (file.path === null) return;
-  binding.disown(file.fd);
+  if (owned(file)) binding.disown(file.fd);
   fs.closeSync(file.fd);
 }
 
 /** A lock object's fd was found closed behind its back: it is no longer fs-flock's to unlock. */
 export function lostLockFile(file: LockFile): void {
-  if (file.path !== null) binding.disown(file.fd);
+  if (owned(file)) binding.disown(file.fd);
 }
