@@ -28,6 +28,8 @@ export interface Binding {
   own(fd: number): number;
   /** Forgets an fd given to `own`, before fs-flock closes it. */
   disown(fd: number): number;
+  /** Clears FD_CLOEXEC, so the fd survives exec (the CLI's --no-fork): 0 or a negative error; ENOSYS on Windows. */
+  keepOnExec(fd: number): number;
   /** The Windows error number of this thread's last failure (0 elsewhere). */
   lastError(): number;
 }

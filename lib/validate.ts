@@ -1,10 +1,9 @@
 // Argument validation for every public function, before any syscall, with Node's error codes.
 import { closedHandleError, invalidArgType, invalidArgValue, outOfRange } from './errors';
 
-export const LOCK_SH = 1;
-export const LOCK_EX = 2;
-export const LOCK_NB = 4;
-export const LOCK_UN = 8;
+import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from './constants';
+
+export { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN };
 
 /** An open file: a file descriptor, or anything with one such as a `FileHandle` from `fs.promises.open`. */
 export type FdLike = number | { readonly fd: number };

@@ -228,6 +228,12 @@ napi_value Disown(napi_env env, napi_callback_info info) {
   return Int(env, 0);
 }
 
+// keepOnExec(fd) -> 0 or a negative error: fd stays open across exec (the CLI's --no-fork).
+napi_value KeepOnExec(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  return Args(env, info, a) ? Int(env, fsf_keep_on_exec(a[0])) : nullptr;
+}
+
 napi_value LastError(napi_env env, napi_callback_info) { return Int(env, fsf_last_os_error()); }
 
 Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
@@ -267,6 +273,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cancel", Function(env, "cancel", Cancel));
   exports.Set("own", Function(env, "own", Own));
   exports.Set("disown", Function(env, "disown", Disown));
+  exports.Set("keepOnExec", Function(env, "keepOnExec", KeepOnExec));
   exports.Set("lastError", Function(env, "lastError", LastError));
   return exports;
 }

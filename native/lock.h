@@ -32,6 +32,8 @@ int fsf_unlock(fsf_file file);
 int fsf_downgrade(fsf_file file);
 // The file an fd names, as device and inode, so that a number can be checked before it is acted on again.
 int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino);
+// Lets fd survive exec (clears FD_CLOEXEC): the CLI's --no-fork keeps its lock through exec. ENOSYS on Windows.
+int fsf_keep_on_exec(int fd);
 // The platform's own error number of the calling thread's last failure (GetLastError on Windows, else 0).
 int fsf_last_os_error();
 

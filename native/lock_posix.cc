@@ -59,6 +59,12 @@ int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino) {
   return 0;
 }
 
+int fsf_keep_on_exec(int fd) {
+  int flags = fcntl(fd, F_GETFD);
+  if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return -errno;
+  return 0;
+}
+
 int fsf_last_os_error() { return 0; }
 
 static void on_signal(int) {}

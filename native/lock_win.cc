@@ -104,6 +104,8 @@ int fsf_downgrade(fsf_file file) {
   return UnlockFileEx(h, 0, MAXDWORD, MAXDWORD, &ov2) ? 0 : fail();
 }
 
+int fsf_keep_on_exec(int) { return -4054; }  // UV_ENOSYS: Windows has no exec
+
 int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino) {
   HANDLE h = handle_of(fsf_file_of(fd));
   BY_HANDLE_FILE_INFORMATION info;
