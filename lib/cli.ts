@@ -279,7 +279,7 @@ const comspec = (): string => process.env.ComSpec || 'cmd.exe';
 function windowsCommand(argv: string[]): [string, string[], boolean] | undefined {
   const file = findOnWindowsPath(argv[0]);
   if (file === undefined || !/\.(bat|cmd)$/i.test(file)) return file === undefined ? undefined : [file, argv.slice(1), false];
-  const line = [caret(file), ...argv.slice(1).map((a) => caret(caret(quote(a))))].join(' ');
+  const line = [`"${file}"`, ...argv.slice(1).map((a) => caret(caret(quote(a))))].join(' ');
   return [comspec(), ['/d', '/s', '/c', `"${line}"`], true];
 }
 
@@ -365,6 +365,7 @@ function main(argv: string[]): void {
       exit(EX_USAGE, `--no-fork needs process.execve (Node 22.15, 23.11 or later); this is Node ${process.versions.node}`);
     }
     fd = openLockFile(file);
+    if (isWindows && fs.fstatSync(fd).isDirectory()) exit(EX_DATAERR, `${file}: a directory cannot be locked on Windows, where LockFileEx locks files only`);
   } else if (operands.length === 1) {
     fd = toInt32(operands[0], 'bad file descriptor');
     // A Windows lock belongs to the handle and the process that took it, and ends with this process.
