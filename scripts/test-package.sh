@@ -2,7 +2,8 @@
 # The package as users get it. `npm pack` (whose prepack refuses missing, stale or never-run prebuilds), then the
 # tarball installed into fresh consumer projects (test/package/):
 #   1. with no compiler (cc, c++, gcc, g++, make, clang shadowed by failing stubs): it must load its prebuild, and
-#      ESM, CommonJS, TypeScript --strict (module nodenext and commonjs) and Jest (3 files, one process) run on it;
+#      ESM, CommonJS, TypeScript --strict (module nodenext and commonjs) and Jest (3 files, one process) run on it,
+#      and so does the bin (`npx fs-flock`);
 #   2. with no matching prebuild (LIBC=musl, as node-gyp-build sees an Alpine host): it compiles from source;
 #   3. with --build-from-source: it compiles although a prebuild matches.
 set -euo pipefail
@@ -36,6 +37,13 @@ case $(loaded "$app") in */prebuilds/linux-x64/node.napi.glibc.node) ;; *) fail 
 [ ! -e "$app/node_modules/fs-flock/build" ] || fail "the install compiled although a prebuild matches"
 say "no compiler: installed, loads $(loaded "$app" | sed "s#$app/##")"
 (cd "$app" && node esm.mjs && node cjs.cjs) >&2
+# The bin, as `npx fs-flock` runs it: a command's status passes through, and a second run under the first's lock
+# meets the conflict (-E 7).
+status=0; (cd "$app" && npx --no-install fs-flock build.lock node -e 'process.exit(3)') || status=$?
+[ "$status" = 3 ] || fail "npx fs-flock: the command's status 3 came out as $status"
+status=0; (cd "$app" && npx --no-install fs-flock build.lock npx --no-install fs-flock -n -E 7 build.lock true) || status=$?
+[ "$status" = 7 ] || fail "npx fs-flock: a contended run exited $status, not 7"
+say "npx fs-flock: $(cd "$app" && npx --no-install fs-flock --version); status passed through, contention seen"
 
 tsc=("node" "$root/node_modules/typescript/bin/tsc")
 for module in nodenext commonjs; do

@@ -15,5 +15,6 @@ module.exports = {
   wakeup: { samples: int('BENCH_WAKEUP_SAMPLES', quick ? 40 : 300), holdUs: 2000, budgetMs: quick ? 3000 : 8000 },
   starvation: { waits: [4, 64], samples: quick ? 10 : 40, boundMs: quick ? 300 : 1000 },
   cancel: { samples: quick ? 40 : 300, timeoutMs: 5, budgetMs: quick ? 3000 : 8000 },
+  cli: { runs: int('BENCH_CLI_RUNS', quick ? 10 : 60) },
   waiters: { count: int('BENCH_WAITERS', quick ? 1000 : 10000), boundMs: quick ? 5000 : 20000, peerBoundMs: quick ? 3000 : 8000 },
 };
