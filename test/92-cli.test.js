@@ -105,6 +105,15 @@ const SCENARIOS = [
   [['L', '-c', 'exit 1', 'extra'], 64],
   [['-s'], 64],
   [['L'], 64],
+  [['--sh', '--excl', 'L', ...exitWith(0)], 0], // unique prefixes, as getopt_long takes them
+  [['--no', 'L', ...exitWith(0)], 64], // ambiguous: --nonblocking, --no-fork
+  [['--nb=x', 'L', 'true'], 64],
+  [['-xsnw'], 64],
+  [['-?'], 64],
+  [['-w', '0x1p-3', '-E', ' 3', 'L', ...exitWith(0)], 0], // strtod and strtol forms
+  [['-w', 'inf', 'L', 'true'], 71],
+  [['99999999999'], 64],
+  [['L', '--', 'true'], 69], // options end at the file: '--' is the command
   [['-n', 'L', ...exitWith(0)], 1, 'ex'],
   [['-n', '-E', '7', 'L', ...exitWith(0)], 7, 'ex'],
   [['-n', '-E', '0', 'L', ...exitWith(9)], 0, 'ex'],
