@@ -2,7 +2,7 @@
 // fs-flock(1): util-linux flock(1) on every platform, built on the addon: the same usage, options, messages and
 // exit codes (sysexits.h). Beyond flock(1): SIGINT, SIGTERM and SIGHUP reach the command, which keeps the lock
 // until it ends; --verbose names the holders; on Windows commands run as cmd.exe would run them.
-// It runs in loops, so it loads only what a run needs: node:child_process (4 ms) when there is a command to run.
+// It runs in loops, so it loads only what a run needs: node:child_process only when there is a command to run.
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,24 +22,23 @@ const EX_UNAVAILABLE = 69;
 const EX_OSERR = 71;
 const EX_CANTCREAT = 73;
 
-function say(fd: 1 | 2, line: string): void {
+/** A line on stdout (--verbose). */
+function say(line: string): void {
   try {
-    fs.writeSync(fd, `${NAME}: ${line}\n`);
-  } catch {} // a closed stdout or stderr must not change the exit status
+    fs.writeSync(1, `${NAME}: ${line}\n`);
+  } catch {} // a closed stdout must not change the exit status
 }
 
-function exit(status: number, message?: string): never {
-  if (message !== undefined) say(2, message);
+/** Ends the run: the message (and the --help hint) on stderr, as flock(1) words them. */
+function exit(status: number, message?: string, tryHelp = false): never {
+  const text = (message === undefined ? '' : `${NAME}: ${message}\n`) + (tryHelp ? `Try '${NAME} --help' for more information.\n` : '');
+  try {
+    if (text) fs.writeSync(2, text);
+  } catch {}
   process.exit(status);
 }
 
-function usageError(message?: string): never {
-  if (message !== undefined) say(2, message);
-  try {
-    fs.writeSync(2, `Try '${NAME} --help' for more information.\n`);
-  } catch {}
-  process.exit(EX_USAGE);
-}
+const usageError = (message?: string): never => exit(EX_USAGE, message, true);
 
 // glibc's strerror() where libuv words it otherwise or not at all
 const GLIBC: Record<string, string> = {
@@ -216,10 +215,9 @@ function openLockFile(file: string): number {
       return fs.openSync(file, O_RDONLY | O_NOCTTY);
     }
   } catch (err) {
-    const { code, errno = 0 } = err as NodeJS.ErrnoException;
-    say(2, `cannot open lock file ${file}: ${strerror(errno)}`);
-    if (code === 'ENOMEM' || code === 'EMFILE' || code === 'ENFILE') exit(EX_OSERR);
-    exit(code === 'EROFS' || code === 'ENOSPC' ? EX_CANTCREAT : EX_NOINPUT);
+    const { code = '', errno = 0 } = err as NodeJS.ErrnoException;
+    const status = ['ENOMEM', 'EMFILE', 'ENFILE'].includes(code) ? EX_OSERR : ['EROFS', 'ENOSPC'].includes(code) ? EX_CANTCREAT : EX_NOINPUT;
+    exit(status, `cannot open lock file ${file}: ${strerror(errno)}`);
   }
 }
 
@@ -278,38 +276,53 @@ const comspec = (): string => process.env.ComSpec || 'cmd.exe';
  */
 function windowsCommand(argv: string[]): [string, string[], boolean] | undefined {
   const file = findOnWindowsPath(argv[0]);
-  if (file === undefined || !/\.(bat|cmd)$/i.test(file)) return file === undefined ? undefined : [file, argv.slice(1), false];
+  if (file === undefined) return undefined;
+  if (!/\.(bat|cmd)$/i.test(file)) return [file, argv.slice(1), false];
   const line = [`"${file}"`, ...argv.slice(1).map((a) => caret(caret(quote(a))))].join(' ');
   return [comspec(), ['/d', '/s', '/c', `"${line}"`], true];
 }
 
 /** execvp(3)'s search: a name with a slash as it is, else the first executable file of that name on PATH. */
-function findOnPath(name: string): string | undefined {
-  const dirs = name.includes('/') ? [''] : (process.env.PATH ?? '/bin:/usr/bin').split(':');
-  for (const dir of dirs) {
-    const candidate = dir === '' && !name.includes('/') ? `./${name}` : path.join(dir, name);
+function findOnPath(name: string): { file?: string; error?: 'EACCES' | 'ENOENT' } {
+  let error: 'EACCES' | 'ENOENT' = 'ENOENT';
+  for (const dir of name.includes('/') ? [''] : (process.env.PATH ?? '/bin:/usr/bin').split(':')) {
+    const file = name.includes('/') ? name : path.join(dir || '.', name); // an empty entry is the cwd
     try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) return candidate;
-    } catch {}
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return { file };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') error = 'EACCES'; // found, but not executable
+    }
   }
-  return undefined;
+  return { error };
 }
 
 /** -F: the command replaces this process (process.execve) and inherits the locked fd. */
 function execCommand(argv: string[], fd: number): never {
-  const file = findOnPath(argv[0]);
-  if (file === undefined) exit(EX_UNAVAILABLE, `failed to execute ${argv[0]}: No such file or directory`);
+  const { file, error } = findOnPath(argv[0]);
+  if (file === undefined) exit(EX_UNAVAILABLE, `failed to execute ${argv[0]}: ${strerror(-os.constants.errno[error!])}`);
   const r = binding.keepOnExec(fd);
   if (r !== 0) exit(EX_OSERR, `${fd}: ${strerror(r)}`);
   // execve(2) fails on a script without "#!" (execvp runs it with /bin/sh), and Node aborts when execve fails
-  const head = Buffer.alloc(4);
-  const headFd = fs.openSync(file, 'r');
-  fs.readSync(headFd, head, 0, 4, 0);
-  fs.closeSync(headFd);
-  const binary = head.toString('latin1', 0, 2) === '#!' || /^(\x7fELF|\xca\xfe\xba\xbe|\xce\xfa\xed\xfe|\xcf\xfa\xed\xfe|\xfe\xed\xfa[\xce\xcf])$/.test(head.toString('latin1'));
   const execve = (process as unknown as { execve(file: string, args: string[], env: NodeJS.ProcessEnv): never }).execve;
-  return binary ? execve(file, argv, process.env) : execve('/bin/sh', ['sh', file, ...argv.slice(1)], process.env);
+  return isScript(file) ? execve('/bin/sh', ['sh', file, ...argv.slice(1)], process.env) : execve(file, argv, process.env);
+}
+
+/** Whether execve(2) would refuse the file as ENOEXEC: neither "#!" nor an ELF or Mach-O header. */
+function isScript(file: string): boolean {
+  const head = Buffer.alloc(4);
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, head, 0, 4, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false; // executable but not readable: only a binary can run so
+  }
+  const magic = head.toString('latin1');
+  return !magic.startsWith('#!') && !/^(\x7fELF|\xca\xfe\xba\xbe|\xce\xfa\xed\xfe|\xcf\xfa\xed\xfe|\xfe\xed\xfa[\xce\xcf])$/.test(magic);
 }
 
 /** Runs the command with the lock held; exits with its status, or 128 + the signal that ended it. */
@@ -380,24 +393,20 @@ function main(argv: string[]): void {
   const started = process.hrtime.bigint();
   const r = lock(fd, o);
   if (r === binding.codes.EAGAIN || r === binding.codes.ETIMEDOUT) {
-    if (o.verbose) {
-      say(2, r === binding.codes.EAGAIN ? 'failed to get lock' : 'timeout while waiting to get lock');
-      const held = holdersText(fd);
-      if (held) say(2, `held by ${held}`);
-    }
-    exit(o.conflictExitCode);
+    if (!o.verbose) exit(o.conflictExitCode);
+    const held = holdersText(fd);
+    exit(o.conflictExitCode, `${r === binding.codes.EAGAIN ? 'failed to get lock' : 'timeout while waiting to get lock'}${held ? `\n${NAME}: held by ${held}` : ''}`);
   }
   if (r !== 0) {
-    say(2, `${operands.length > 1 ? operands[0] : fd}: ${strerror(r)}`);
     const name = errnoName(r);
-    exit(name === 'ENOLCK' || name === 'ENOMEM' ? EX_OSERR : EX_DATAERR);
+    exit(name === 'ENOLCK' || name === 'ENOMEM' ? EX_OSERR : EX_DATAERR, `${operands.length > 1 ? operands[0] : fd}: ${strerror(r)}`);
   }
   if (o.verbose) {
     const us = (process.hrtime.bigint() - started) / 1000n;
-    say(1, `getting lock took ${us / 1000000n}.${String(us % 1000000n).padStart(6, '0')} seconds`);
+    say(`getting lock took ${us / 1000000n}.${String(us % 1000000n).padStart(6, '0')} seconds`);
   }
   if (command === undefined) return;
-  if (o.verbose) say(1, `executing ${command[0]}`);
+  if (o.verbose) say(`executing ${command[0]}`);
   if (o.noFork) execCommand(command, fd);
   runCommand(command, verbatim, fd, o);
 }

@@ -320,8 +320,14 @@ test('--no-fork: the command replaces the tool and holds the lock (process.execv
   fs.writeFileSync(script, 'exit 8\n', { mode: 0o755 });
   assert.strictEqual((await fsFlock(['-F', f.path, script])).code, 8);
   assert.strictEqual((await fsFlock(['-F', f.path, 'sh', '-c', 'exit 9'])).code, 9);
-  const missing = await fsFlock(['-F', f.path, 'fs-flock-no-such-command']);
-  assert.deepStrictEqual([missing.code, missing.stderr], [69, 'fs-flock: failed to execute fs-flock-no-such-command: No such file or directory\n']);
+  const notExecutable = path.join(f.dir, 'not-executable');
+  fs.writeFileSync(notExecutable, 'exit 0\n', { mode: 0o644 });
+  for (const command of ['fs-flock-no-such-command', notExecutable]) {
+    const ours = await fsFlock(['-F', f.path, command]);
+    const why = command === notExecutable ? 'Permission denied' : 'No such file or directory';
+    assert.deepStrictEqual([ours.code, ours.stderr], [69, `fs-flock: failed to execute ${command}: ${why}\n`]);
+    if (differential) assert.strictEqual(normal((await flock1(['-F', f.path, command])).stderr), ours.stderr);
+  }
 });
 
 test('Windows: commands run as cmd.exe runs them (PATHEXT, .cmd scripts, -c)', { skip: !isWindows && 'Windows only' }, async (t) => {
