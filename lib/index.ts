@@ -3,7 +3,9 @@ export { flock, flockSync, tryLock, unlock, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN }
 export type { FlockOptions, FlockSyncOptions, TryLockOptions } from './flock';
 export type { FdLike, FlockOp } from './validate';
 export type { FlockError } from './errors';
-export { ExclusiveLock, SharedLock, withLock } from './lock';
-export type { AcquireOptions, AcquireSyncOptions, LockTarget, TryAcquireOptions, WithLockOptions } from './lock';
+export { ExclusiveLock, SharedLock } from './lock';
+export type { AcquireOptions, AcquireSyncOptions, LockTarget, TryAcquireOptions } from './lock';
+export { withLock } from './scopes';
+export type { WithLockOptions } from './scopes';
 export { holders } from './holders';
 export type { LockHolder } from './holders';

@@ -1,5 +1,5 @@
 // Typed lock objects: ExclusiveLock and SharedLock over a path, an fd or a FileHandle, with release on dispose,
-// upgrade/downgrade, opt-in removal of the lock file, and withLock.
+// upgrade/downgrade, and opt-in removal of the lock file. withLock and its reentrant scopes are in scopes.ts.
 import { performance } from 'node:perf_hooks';
 import { binding } from './binding';
 import { abortError, deadlockError, illegalConstructor, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
@@ -32,27 +32,37 @@ export interface AcquireOptions extends AcquireSyncOptions {
   signal?: AbortSignal;
 }
 
-export interface WithLockOptions extends AcquireOptions {
-  /** Take a shared lock instead of an exclusive one. Default `false`. */
-  shared?: boolean;
-}
-
 export type TryAcquireOptions = Omit<AcquireSyncOptions, 'timeout'>;
 
 /** ExclusiveLock or SharedLock, as the `this` of their shared static methods. */
-interface LockClass<T> {
+export interface LockClass<T> {
   readonly prototype: T;
   readonly isShared: boolean;
 }
 
-/** Only this module makes lock objects: the constructor refuses any other caller. */
-const MAKE = Symbol('fs-flock: make a lock object');
-function make<T extends FileLock>(Kind: LockClass<T>, file: LockFile): T {
-  return new (Kind as unknown as new (token: symbol, file: LockFile) => T)(MAKE, file);
+/**
+ * Set by scopes.ts: the lock object that joins a withLock scope of this async chain holding `target`'s file, or
+ * null. Every acquire consults it, after validating its arguments and before opening anything.
+ */
+let joinScope: (<T extends FileLock>(Kind: LockClass<T>, target: LockTarget) => T | null) | null = null;
+/** @internal */
+export function setJoinScope(hook: typeof joinScope): void {
+  joinScope = hook;
 }
 
+/** Only this module makes lock objects: the constructor refuses any other caller. */
+const MAKE = Symbol('fs-flock: make a lock object');
+function make<T extends FileLock>(Kind: LockClass<T>, file: LockFile, registered = true): T {
+  return new (Kind as unknown as new (token: symbol, file: LockFile, registered: boolean) => T)(MAKE, file, registered);
+}
+
+/** @internal A lock object over `lock`'s file whose release calls `leave` and touches nothing else (scopes.ts). */
+export let partOf: <T extends FileLock>(Kind: LockClass<T>, lock: FileLock, leave: () => void) => T;
+/** @internal The file (device:inode) a lock object holds. */
+export let keyOf: (lock: FileLock) => string;
+
 const syncKeys = ['timeout', 'mode', 'create', 'removeOnRelease'] as const;
-const asyncKeys = [...syncKeys, 'signal'] as const;
+export const asyncKeys = [...syncKeys, 'signal'] as const;
 
 interface Plan {
   shared: boolean;
@@ -103,6 +113,8 @@ function sameFdError(fd: number): Error {
 function acquireSyncImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTarget, options: unknown, tryOnly: boolean): T | null {
   const keys = tryOnly ? syncKeys.filter((k) => k !== 'timeout') : syncKeys;
   const p = plan(Kind.isShared, toOptions<AcquireSyncOptions>(options, keys), target);
+  const joined = joinScope?.(Kind, target);
+  if (joined) return joined;
   const op = p.shared ? LOCK_SH : LOCK_EX;
   for (;;) {
     const file = open(target, p);
@@ -158,15 +170,27 @@ async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockT
 abstract class FileLock implements Disposable, AsyncDisposable {
   #file: LockFile | null;
   readonly #entry: Entry;
+  /** For a part of a reentrant scope (scopes.ts): what its release does instead of unlocking. */
+  #leave: (() => void) | null = null;
   abstract readonly shared: boolean;
 
+  static {
+    // For scopes.ts, which keeps one lock object's file locked for several parts.
+    partOf = (Kind, lock, leave) => {
+      const part = make(Kind, lock.#file!, false);
+      part.#leave = leave;
+      return part;
+    };
+    keyOf = (lock) => lock.#entry.key;
+  }
+
   /** Not for callers: `ExclusiveLock.acquire()` and its kin make lock objects (this throws ERR_ILLEGAL_CONSTRUCTOR). */
-  protected constructor(token: symbol, file: LockFile) {
+  protected constructor(token: symbol, file: LockFile, registered = true) {
     if (token !== MAKE) throw illegalConstructor(new.target.name);
     this.#file = file;
     const shared = (this.constructor as unknown as LockClass<FileLock>).isShared;
     this.#entry = { fd: file.fd, key: file.key, shared, lost: () => this.#forget() };
-    register(this.#entry);
+    if (registered) register(this.#entry);
   }
 
   /**
@@ -176,7 +200,9 @@ abstract class FileLock implements Disposable, AsyncDisposable {
    *   another lock object; `ENOENT`, `EISDIR`, `EACCES` from opening a path; other system errors.
    */
   static async acquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireOptions): Promise<T> {
-    return acquireImpl(this, target, plan(this.isShared, toOptions<AcquireOptions>(options, asyncKeys), target));
+    const p = plan(this.isShared, toOptions<AcquireOptions>(options, asyncKeys), target);
+    if (p.signal?.aborted) throw abortError(p.signal);
+    return joinScope?.(this, target) ?? acquireImpl(this, target, p);
   }
 
   /**
@@ -221,6 +247,10 @@ abstract class FileLock implements Disposable, AsyncDisposable {
   release(): void {
     const file = this.#file;
     if (!file) return;
+    if (this.#leave) {
+      this.#file = null;
+      return this.#leave();
+    }
     if (!sameFile(file)) { // closing the fd released the lock already
       lostLockFile(file);
       return this.#forget();
@@ -251,6 +281,7 @@ abstract class FileLock implements Disposable, AsyncDisposable {
 
   /** @internal The held file, handed over to the caller: this object is released without touching it. */
   protected handOver(): LockFile {
+    if (this.#leave && this.#file) throw invalidState('A lock of a reentrant withLock scope cannot be converted (other parts of the scope may share it); use { reentrant: false }');
     const file = this.#file;
     if (file && !sameFile(file)) {
       lostLockFile(file);
@@ -321,26 +352,4 @@ export class SharedLock extends FileLock {
   }
 }
 
-/**
- * Runs `fn` under a lock: acquires it (exclusive unless `options.shared`), calls `fn(lock)`, and releases the lock
- * when `fn` settles. `fn`'s result or error passes through; if `fn` and the release both fail, the caller gets an
- * `AggregateError` holding both.
- */
-export async function withLock<T>(target: LockTarget, fn: (lock: ExclusiveLock | SharedLock) => T | Promise<T>, options?: WithLockOptions): Promise<T> {
-  if (typeof fn !== 'function') throw invalidArgType('fn', 'of type function', fn);
-  const { shared, ...rest } = toOptions<WithLockOptions>(options, [...asyncKeys, 'shared']);
-  const lock = toBoolean(shared, 'options.shared') ? await SharedLock.acquire(target, rest) : await ExclusiveLock.acquire(target, rest);
-  let result: T;
-  try {
-    result = await fn(lock);
-  } catch (err) {
-    try {
-      lock.release();
-    } catch (releaseErr) {
-      throw new AggregateError([err, releaseErr], 'the function and the release of its lock both failed', { cause: releaseErr });
-    }
-    throw err;
-  }
-  lock.release();
-  return result;
-}
+export type { FileLock };
