@@ -15,6 +15,11 @@ export interface Binding {
   /** A blocking lock bounded by `ms`, waited for on a helper thread; ETIMEDOUT (nothing held) when it runs out. */
   lockTimed(fd: number, op: number, ms: number): number;
   /**
+   * Blocking waits on every fd at once (pool threads) while this thread sleeps: the index of the fd now locked, or
+   * a negative error (ETIMEDOUT after `ms`; `ms` -1: no limit). Only the returned fd holds a lock afterwards.
+   */
+  lockAny(fds: number[], op: number, ms: number): number;
+  /**
    * Starts a blocking wait on a native thread, through fs-flock's own reference to the open file: an id (> 0),
    * whose result reaches `done`, which returns `true` to take it (a grant it does not take is undone).
    */

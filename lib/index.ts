@@ -7,5 +7,7 @@ export { ExclusiveLock, SharedLock } from './lock';
 export type { AcquireOptions, AcquireSyncOptions, LockTarget, TryAcquireOptions } from './lock';
 export { withLock } from './scopes';
 export type { WithLockOptions } from './scopes';
+export { MAX_SLOTS, Semaphore, Slot, withSemaphore } from './semaphore';
+export type { SemaphoreOptions, SemaphoreSyncOptions, TrySemaphoreOptions } from './semaphore';
 export { holders } from './holders';
 export type { LockHolder } from './holders';

@@ -98,6 +98,13 @@ function open(target: LockTarget, p: Plan): LockFile {
   return file;
 }
 
+/** @internal For semaphore.ts: a path opened (and created) as acquire opens it, and the lock object for it once locked. */
+export function openForLock(path: string): LockFile {
+  return open(path, plan(false, {}, path));
+}
+/** @internal */
+export const lockedObject = (file: LockFile): ExclusiveLock => make(ExclusiveLock, file);
+
 /** After a grant: the lock, or null when a releasing holder unlinked the file (removeOnRelease): try again. */
 function adopt<T extends FileLock>(Kind: LockClass<T>, file: LockFile): T | null {
   if (stillLinked(file)) return make(Kind, file);

@@ -9,6 +9,7 @@
 
 #include <cstdlib>
 #include <unordered_map>
+#include <vector>
 
 #include "lock.h"
 #include "waiter.h"
@@ -153,6 +154,30 @@ napi_value LockTimed(napi_env env, napi_callback_info info) {
   return Int(env, r);
 }
 
+// lockAny(fds, op, ms) -> the index of the fd now locked, or a negative error (ETIMEDOUT after ms; ms < 0: no
+// limit): every fd waited for at once on pool threads while this thread sleeps; only the first grant is kept.
+napi_value LockAny(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  size_t argc = 3;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  uint32_t n = 0;
+  int32_t op, ms;
+  if (argc < 3 || napi_get_array_length(env, argv[0], &n) != napi_ok || n == 0 || n > 1024 ||
+      napi_get_value_int32(env, argv[1], &op) != napi_ok || napi_get_value_int32(env, argv[2], &ms) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "fs-flock: internal binding called with bad arguments");
+    return nullptr;
+  }
+  std::vector<int> fds(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value fd;
+    if (napi_get_element(env, argv[0], i, &fd) != napi_ok || napi_get_value_int32(env, fd, &fds[i]) != napi_ok) {
+      napi_throw_type_error(env, nullptr, "fs-flock: internal binding called with a non-number");
+      return nullptr;
+    }
+  }
+  return Int(env, wait_any(fds.data(), int(n), op, ms));
+}
+
 // wait(fd, op, callback) -> id > 0, or a negative error: starts a wait whose result reaches callback(result,
 // osError), which returns true to take it. Ids are integers below 2^53, never reused while pending.
 napi_value Wait(napi_env env, napi_callback_info info) {
@@ -269,6 +294,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unlock", Function(env, "unlock", Unlock));
   exports.Set("downgrade", Function(env, "downgrade", Downgrade));
   exports.Set("lockTimed", Function(env, "lockTimed", LockTimed));
+  exports.Set("lockAny", Function(env, "lockAny", LockAny));
   exports.Set("wait", Function(env, "wait", Wait));
   exports.Set("cancel", Function(env, "cancel", Cancel));
   exports.Set("own", Function(env, "own", Own));

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <new>
+#include <vector>
 
 #include "pool.h"
 
@@ -103,4 +104,57 @@ void Waiter::CloseFile() {
 
 void Waiter::Unref() {
   if (--refs_ == 0) delete this;
+}
+
+namespace {
+
+// What the waiters of one wait_any share: how many have finished. It outlives them, since every waiter is ended
+// or cancelled (after which Posted is never called) before wait_any returns.
+struct AnyOf {
+  std::mutex mu;
+  std::condition_variable cv;
+  int finished = 0;
+};
+
+void PostedAny(Waiter* w) {  // pool thread, under the waiter's lock
+  auto* any = static_cast<AnyOf*>(w->ctx);
+  std::lock_guard<std::mutex> lock(any->mu);
+  any->finished++;
+  any->cv.notify_all();
+}
+
+}  // namespace
+
+int wait_any(const int* fds, int n, int op, int64_t ms) {
+  AnyOf any;
+  std::vector<Waiter*> waiters;
+  int r = 0;
+  for (int i = 0; i < n && r == 0; i++) {
+    Waiter* w;
+    r = Waiter::Start(fds[i], op, uintptr_t(i), PostedAny, &any, &w);
+    if (r == 0) waiters.push_back(w);
+  }
+  if (r == 0) {
+    std::unique_lock<std::mutex> lock(any.mu);
+    auto finished = [&any] { return any.finished > 0; };
+    if (ms < 0)
+      any.cv.wait(lock, finished);
+    else if (!any.cv.wait_for(lock, std::chrono::milliseconds(ms), finished))
+      r = FSF_ETIMEDOUT;
+  }
+  // The first finished wait in index order decides: its grant is kept, or its failure is the result.
+  int winner = -1;
+  for (int i = 0; i < int(waiters.size()) && r == 0 && winner < 0; i++) {
+    int os_error;
+    if (!waiters[i]->WaitFor(0)) continue;
+    r = waiters[i]->result(&os_error);
+    if (r == 0) winner = i;
+  }
+  for (int i = 0; i < int(waiters.size()); i++) {
+    if (i == winner)
+      waiters[i]->End(true);
+    else
+      waiters[i]->Cancel();
+  }
+  return winner >= 0 ? winner : r;
 }

@@ -50,3 +50,9 @@ class Waiter {
   int result_ = FSF_ECANCELED, os_error_ = 0;
   std::atomic<int> refs_{2};  // the owner's and the pool thread's
 };
+
+// Waits for `op` (without FSF_NB) on every one of the n fds at once, one pool thread each, while the calling thread
+// sleeps; keeps the first grant and cancels every other wait (a grant it raced undone). Returns the index of the fd
+// now locked, or a negative error: FSF_ETIMEDOUT after `ms` (< 0: no limit), or the first wait's failure. Either
+// way, only the returned fd holds a lock afterwards.
+int wait_any(const int* fds, int n, int op, int64_t ms);
