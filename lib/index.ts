@@ -9,5 +9,7 @@ export { withLock } from './scopes';
 export type { WithLockOptions } from './scopes';
 export { MAX_SLOTS, Semaphore, Slot, withSemaphore } from './semaphore';
 export type { SemaphoreOptions, SemaphoreSyncOptions, TrySemaphoreOptions } from './semaphore';
+export { Lock, LockManager, lockFileName, locks } from './weblocks';
+export type { LockGrantedCallback, LockInfo, LockManagerSnapshot, LockMode, LockOptions } from './weblocks';
 export { holders } from './holders';
 export type { LockHolder } from './holders';

@@ -7,8 +7,11 @@ export interface LockHolder {
   mode: 'shared' | 'exclusive';
 }
 
-/** The flock holders of the file with this `device:inode` key, or `null` where the platform cannot tell. */
-export function holdersOf(key: string): LockHolder[] | null {
+/**
+ * Every flock holder the kernel lists, by file (`device:inode`, as fileKey() names it), or `null` where the
+ * platform cannot tell.
+ */
+export function lockTable(): Map<string, LockHolder[]> | null {
   if (process.platform !== 'linux') return null;
   let table: string;
   try {
@@ -16,16 +19,22 @@ export function holdersOf(key: string): LockHolder[] | null {
   } catch {
     return null;
   }
-  const [dev, ino] = key.split(':').map(BigInt);
-  // The kernel prints MAJOR:MINOR in hex; userspace st_dev packs them as glibc's makedev() does.
-  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
-  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
-  const holders: LockHolder[] = [];
+  const files = new Map<string, LockHolder[]>();
   // "1: FLOCK  ADVISORY  WRITE 1234 fe:00:2187523 0 EOF"; lines with "->" are blocked waiters, not holders.
   for (const m of table.matchAll(/^\d+: FLOCK\s+\S+\s+(READ|WRITE)\s+(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/gm)) {
-    if (BigInt(`0x${m[3]}`) === major && BigInt(`0x${m[4]}`) === minor && BigInt(m[5]) === ino) {
-      holders.push({ pid: Number(m[2]), mode: m[1] === 'READ' ? 'shared' : 'exclusive' });
-    }
+    // The kernel prints MAJOR:MINOR in hex; userspace st_dev packs them as glibc's makedev() does.
+    const major = BigInt(`0x${m[3]}`);
+    const minor = BigInt(`0x${m[4]}`);
+    const dev = (minor & 0xffn) | ((major & 0xfffn) << 8n) | ((minor & ~0xffn) << 12n) | ((major & ~0xfffn) << 32n);
+    const key = `${dev}:${m[5]}`;
+    if (!files.has(key)) files.set(key, []);
+    files.get(key)!.push({ pid: Number(m[2]), mode: m[1] === 'READ' ? 'shared' : 'exclusive' });
   }
-  return holders;
+  return files;
+}
+
+/** The flock holders of the file with this `device:inode` key, or `null` where the platform cannot tell. */
+export function holdersOf(key: string): LockHolder[] | null {
+  const table = lockTable();
+  return table && (table.get(key) ?? []);
 }
