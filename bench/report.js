@@ -89,6 +89,8 @@ function targets(byId) {
     const c = row('cancel', 'fs-flock', (r) => r.via?.startsWith(via))?.p50;
     check(`cancel p50 <= 1 ms (${via})`, c, c <= 1e6, numeric(c) && ns(c));
   }
+  const re = row('reentrancy', 'withLock, reentrant (default)')?.ratio;
+  check('withLock with reentrancy <= 1.10x without (uncontended)', re, re <= 1.1, numeric(re) && `${re.toFixed(2)}x`);
   const w = row('waiters', 'fs-flock');
   check(`${byId.waiters?.count ?? 'N'} waiters: <= 16 extra OS threads`, w?.extraThreads, w?.extraThreads <= 16);
   check('... and <= 100 MB extra RSS', w?.extraRss, w?.extraRss <= 100e6, numeric(w?.extraRss) && fmt(w.extraRss, 'bytes'));

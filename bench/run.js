@@ -14,7 +14,7 @@ const { NAMES, load } = require('./adapters');
 const { markdown, targets } = require('./report');
 const { chart } = require('./chart');
 
-const SCENARIOS = ['roundtrip', 'counter', 'wakeup', 'starvation', 'cancel', 'waiters', 'cli'];
+const SCENARIOS = ['roundtrip', 'counter', 'wakeup', 'starvation', 'cancel', 'waiters', 'cli', 'named'];
 const RESULTS = path.join(__dirname, 'results');
 
 async function main() {

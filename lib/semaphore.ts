@@ -84,6 +84,13 @@ function tryEach(paths: string[]): Slot | null {
   return null;
 }
 
+/** A grant nobody wants: released; should that fail, closing its file (which release does last) still drops it. */
+function releaseQuietly(lock: ExclusiveLock): void {
+  try {
+    lock.release();
+  } catch {}
+}
+
 /** Waits for whichever slot comes free first, without blocking the event loop. */
 async function acquire(path: string | URL, options: SemaphoreOptions): Promise<Slot> {
   const { paths, opts } = slotPaths(path, options, ['slots', 'timeout', 'signal']);
@@ -93,28 +100,34 @@ async function acquire(path: string | URL, options: SemaphoreOptions): Promise<S
   const free = tryEach(paths);
   if (free) return free;
   if (timeout === 0) throw timeoutError(0);
-  // One wait per slot; the first grant wins and the rest are aborted. It settles only once every wait has, so a
-  // grant that raced the others is released before the caller hears of the outcome.
+  // One wait per slot; the first grant wins and is handed over at once, then the other waits are aborted (a grant
+  // that raced them is released). A failure is reported only once every wait has settled: nothing is held then.
   const losers = new AbortController();
   const onAbort = () => losers.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
-  let winner: Slot | null = null;
-  let failure: unknown = null;
-  await Promise.all(paths.map((p, i) => ExclusiveLock.acquire(p, { timeout, signal: losers.signal }).then(
-    (lock) => {
-      if (winner || failure) return lock.release();
-      winner = new Slot(lock, i);
-      losers.abort();
-    },
-    (err) => {
-      if (winner || failure) return;
-      failure = signal?.aborted ? abortError(signal) : err;
-      losers.abort();
-    },
-  )));
-  signal?.removeEventListener('abort', onAbort);
-  if (winner) return winner;
-  throw failure;
+  return new Promise<Slot>((resolve, reject) => {
+    let winner: Slot | null = null;
+    let failure: unknown = null;
+    let pending = paths.length;
+    for (const [i, p] of paths.entries()) {
+      ExclusiveLock.acquire(p, { timeout, signal: losers.signal }).then(
+        (lock) => {
+          if (winner || failure) return releaseQuietly(lock);
+          resolve((winner = new Slot(lock, i)));
+          setImmediate(() => losers.abort());
+        },
+        (err) => {
+          if (winner || failure) return;
+          failure = signal?.aborted ? abortError(signal) : err;
+          losers.abort();
+        },
+      ).finally(() => {
+        if (--pending > 0) return;
+        signal?.removeEventListener('abort', onAbort);
+        if (!winner) reject(failure);
+      });
+    }
+  });
 }
 
 /** Waits for whichever slot comes free first, blocking the calling thread (kernel waits on pool threads). */
