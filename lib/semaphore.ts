@@ -84,7 +84,7 @@ function tryEach(paths: string[]): Slot | null {
   return null;
 }
 
-/** A grant nobody wants: released; should that fail, closing its file (which release does last) still drops it. */
+/** A grant nobody wants, released; a failure (unlocking a file fs-flock opened itself) has nobody to go to. */
 function releaseQuietly(lock: ExclusiveLock): void {
   try {
     lock.release();
