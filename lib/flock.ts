@@ -73,7 +73,7 @@ export async function flock(fd: FdLike, op: FlockOp, options?: FlockOptions): Pr
     if (signal?.aborted) throw abortError(signal);
     return applyNow(file, bits);
   }
-  return lockAsync(file, bits, timeout, signal);
+  await lockAsync(file, bits, timeout, signal);
 }
 
 /**

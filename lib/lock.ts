@@ -161,7 +161,8 @@ async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockT
     try {
       if (conflicts(file.key, file.fd, p.shared) === 'fd') throw sameFdError(file.fd);
       register(pending);
-      await lockAsync(file.fd, p.shared ? LOCK_SH : LOCK_EX, remaining(p), p.signal);
+      const wait = lockAsync(file.fd, p.shared ? LOCK_SH : LOCK_EX, remaining(p), p.signal);
+      if (wait) await wait; // a lock granted at once costs no promise
     } catch (err) {
       closeLockFile(file);
       throw err;
@@ -206,10 +207,15 @@ abstract class FileLock implements Disposable, AsyncDisposable {
    * @throws (rejects) argument errors; `ETIMEDOUT`; `AbortError`; `EDEADLK` when this fd is already locked by
    *   another lock object; `ENOENT`, `EISDIR`, `EACCES` from opening a path; other system errors.
    */
-  static async acquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireOptions): Promise<T> {
-    const p = plan(this.isShared, toOptions<AcquireOptions>(options, asyncKeys), target);
-    if (p.signal?.aborted) throw abortError(p.signal);
-    return joinScope?.(this, target) ?? acquireImpl(this, target, p);
+  static acquire<T extends FileLock>(this: LockClass<T>, target: LockTarget, options?: AcquireOptions): Promise<T> {
+    try {
+      const p = plan(this.isShared, toOptions<AcquireOptions>(options, asyncKeys), target);
+      if (p.signal?.aborted) throw abortError(p.signal);
+      const joined = joinScope?.(this, target);
+      return joined ? Promise.resolve(joined) : acquireImpl(this, target, p);
+    } catch (err) {
+      return Promise.reject(err); // a promise either way, as from an async function
+    }
   }
 
   /**

@@ -78,13 +78,13 @@ export async function withLock<T>(target: LockTarget, fn: (lock: ExclusiveLock |
   const acquire = (): Promise<ExclusiveLock | SharedLock> => (isShared ? SharedLock.acquire(target, rest) : ExclusiveLock.acquire(target, rest));
   if (toBoolean(reentrant, 'options.reentrant') === false) {
     const lock = await (chain.getStore() ? chain.exit(acquire) : acquire()); // outside the chain: never joins
-    return settle(lock, () => fn(lock));
+    return await settle(lock, () => fn(lock));
   }
   const lock = await acquire(); // a part, if a scope of this chain holds the file
-  if (parts.has(lock)) return settle(lock, () => fn(lock));
+  if (parts.has(lock)) return await settle(lock, () => fn(lock));
   const scope: Scope = { key: keyOf(lock), shared: isShared, lock, parts: 0 };
   const part = isShared ? join(SharedLock, scope) : join(ExclusiveLock, scope);
-  return chain.run([...(chain.getStore() ?? []), scope], () => settle(part, () => fn(part)));
+  return await chain.run([...(chain.getStore() ?? []), scope], () => settle(part, () => fn(part)));
 }
 
 /** Calls `fn`, then releases `lock`, whatever `fn` did. */

@@ -43,8 +43,11 @@ export function lockSync(fd: number, op: number, timeout: number | undefined): v
   if (waited !== 0) throw lockError(waited);
 }
 
-/** Locks `fd` (op without LOCK_NB) without blocking the event loop, unless timed out or aborted. */
-export function lockAsync(fd: number, op: number, timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Locks `fd` (op without LOCK_NB) without blocking the event loop, unless timed out or aborted: `null` when it
+ * was granted at once (no promise to settle), else a promise of the grant.
+ */
+export function lockAsync(fd: number, op: number, timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> | null {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   let key: string | null = null;
   if (queues.size > 0) {
@@ -53,12 +56,12 @@ export function lockAsync(fd: number, op: number, timeout: number | undefined, s
     // A file that already holds a lock converts or re-locks at once (flock(2) semantics), rather than queueing
     // behind waiters that wait for that very lock. A failed conversion has dropped the old lock: queue then.
     if (queue) {
-      if (holdsLock(fd) && binding.lock(fd, op | LOCK_NB) === 0) return Promise.resolve();
+      if (holdsLock(fd) && binding.lock(fd, op | LOCK_NB) === 0) return null;
       return new Promise((resolve, reject) => queue.push(waiter(fd, op, key!, resolve, reject, timeout, signal)));
     }
   }
   const r = binding.lock(fd, op | LOCK_NB); // the uncontended case needs no thread at all
-  if (r === 0) return Promise.resolve();
+  if (r === 0) return null;
   if (r !== binding.codes.EAGAIN) return Promise.reject(lockError(r));
   if (timeout === 0) return Promise.reject(timeoutError(0));
   key ??= fileKey(fd);
