@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import * as util from 'node:util';
 import { binding } from './binding';
 import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from './constants';
+import { openCreating } from './platform';
 import { holdersOf } from './proclocks';
 
 const NAME = 'fs-flock';
@@ -209,7 +210,7 @@ function openLockFile(file: string): number {
   const { O_RDONLY, O_CREAT, O_NOCTTY = 0 } = fs.constants;
   try {
     try {
-      return fs.openSync(file, O_RDONLY | O_NOCTTY | O_CREAT, 0o666);
+      return openCreating(file, O_RDONLY | O_NOCTTY | O_CREAT, 0o666); // EEXIST: a lost creation race (MooseFS)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EISDIR') throw err;
       return fs.openSync(file, O_RDONLY | O_NOCTTY);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { binding } from './binding';
 import { invalidArgValue, systemErrorNamed } from './errors';
-import { fileKey, fileKeyOrNull } from './platform';
+import { fileKey, fileKeyOrNull, openCreating } from './platform';
 import { isPathTarget, toFd } from './validate';
 
 export interface LockFile {
@@ -56,7 +56,7 @@ function openTarget(target: string | URL | Buffer | number | { fd: number }, opt
   if (target.toString().length === 0) throw invalidArgValue('target', target, 'must be a non-empty path');
   const path = absolute(target);
   for (;;) {
-    const fd = fs.openSync(path, fs.constants.O_RDWR | (opts.create ? fs.constants.O_CREAT : 0), opts.mode);
+    const fd = openCreating(path, fs.constants.O_RDWR | (opts.create ? fs.constants.O_CREAT : 0), opts.mode);
     try {
       const st = fs.fstatSync(fd, { bigint: true });
       const key = `${st.dev}:${st.ino}`;

@@ -1,10 +1,26 @@
-// Platform facts in one place: syscall names, the identity of an open file, and what the kernel says an open
-// file description holds.
+// Platform facts in one place: syscall names, opening a lock file, the identity of an open file, and what the
+// kernel says an open file description holds.
 import * as fs from 'node:fs';
 
 const isWindows = process.platform === 'win32';
 export const LOCK_SYSCALL = isWindows ? 'LockFileEx' : 'flock';
 export const UNLOCK_SYSCALL = isWindows ? 'UnlockFileEx' : 'flock';
+
+/**
+ * open(2), surviving EEXIST from an O_CREAT open without O_EXCL: distributed filesystems (MooseFS, seen here
+ * 3-10 times in 800 fresh files created from two clients at once) report a lost creation race that way. The
+ * file exists then, so the next open finds it; the race cannot repeat for ever, but a filesystem that always says
+ * EEXIST gets its error after 100 tries.
+ */
+export function openCreating(path: string | Buffer, flags: number, mode?: number): number {
+  for (let tries = 1; ; tries++) {
+    try {
+      return fs.openSync(path, flags, mode);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(flags & fs.constants.O_CREAT) || tries >= 100) throw err;
+    }
+  }
+}
 
 /** The identity of an open file, `device:inode`: what an fd must still name before fs-flock acts on it again. */
 export function fileKey(fd: number): string {
