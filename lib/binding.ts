@@ -35,6 +35,8 @@ export interface Binding {
   disown(fd: number): number;
   /** Clears FD_CLOEXEC, so the fd survives exec (the CLI's --no-fork): 0 or a negative error; ENOSYS on Windows. */
   keepOnExec(fd: number): number;
+  /** macOS and Windows: the filesystem's name and whether it is local (1) or not (0); ENOSYS on Linux. */
+  fsInfo(fd: number): [string, number] | number;
   /** The Windows error number of this thread's last failure (0 elsewhere). */
   lastError(): number;
 }

@@ -11,7 +11,6 @@ import * as util from 'node:util';
 import { binding } from './binding';
 import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from './constants';
 import { openCreating } from './platform';
-import { holdersOf } from './proclocks';
 
 const NAME = 'fs-flock';
 const isWindows = process.platform === 'win32';
@@ -246,9 +245,20 @@ function lock(fd: number, o: Options): number {
 
 /** The processes holding the file, for --verbose: "pid 1234 (exclusive), ..." or null where nobody can tell. */
 function holdersText(fd: number): string | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { holdersOf }: typeof import('./proclocks') = require('./proclocks');
   const st = fs.fstatSync(fd, { bigint: true });
   const list = holdersOf(`${st.dev}:${st.ino}`);
   return list && list.length > 0 ? list.map((h) => `pid ${h.pid} (${h.mode})`).join(', ') : null;
+}
+
+/** For --verbose: how far the lock reaches, from lockReach(). */
+function reachText(fd: number, operands: string[]): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { lockReach }: typeof import('./reach') = require('./reach');
+  const { reach, filesystem } = lockReach(fd);
+  const how = { machine: 'this machine only', network: 'every machine that mounts it', unknown: 'as far as the filesystem takes them (fs-flock cannot tell)' }[reach];
+  return `${operands.length > 1 ? operands[0] : `fd ${fd}`} is on ${filesystem}: its locks reach ${how}`;
 }
 
 /** How cmd.exe finds a command: the current directory, then PATH, trying each PATHEXT extension. */
@@ -396,7 +406,8 @@ function main(argv: string[]): void {
   if (r === binding.codes.EAGAIN || r === binding.codes.ETIMEDOUT) {
     if (!o.verbose) exit(o.conflictExitCode);
     const held = holdersText(fd);
-    exit(o.conflictExitCode, `${r === binding.codes.EAGAIN ? 'failed to get lock' : 'timeout while waiting to get lock'}${held ? `\n${NAME}: held by ${held}` : ''}`);
+    const why = r === binding.codes.EAGAIN ? 'failed to get lock' : 'timeout while waiting to get lock';
+    exit(o.conflictExitCode, [why, ...(held ? [`held by ${held}`] : []), reachText(fd, operands)].join(`\n${NAME}: `));
   }
   if (r !== 0) {
     const name = errnoName(r);
@@ -405,6 +416,7 @@ function main(argv: string[]): void {
   if (o.verbose) {
     const us = (process.hrtime.bigint() - started) / 1000n;
     say(`getting lock took ${us / 1000000n}.${String(us % 1000000n).padStart(6, '0')} seconds`);
+    say(reachText(fd, operands));
   }
   if (command === undefined) return;
   if (o.verbose) say(`executing ${command[0]}`);

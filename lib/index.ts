@@ -11,5 +11,7 @@ export { MAX_SLOTS, Semaphore, Slot, withSemaphore } from './semaphore';
 export type { SemaphoreOptions, SemaphoreSyncOptions, TrySemaphoreOptions } from './semaphore';
 export { Lock, LockManager, lockFileName, locks } from './weblocks';
 export type { LockGrantedCallback, LockInfo, LockManagerSnapshot, LockMode, LockOptions } from './weblocks';
+export { lockReach } from './reach';
+export type { LockReach, Reach } from './reach';
 export { holders } from './holders';
 export type { LockHolder } from './holders';

@@ -1,5 +1,6 @@
 // Who holds flock(2) locks on a file, from Linux's /proc/locks.
 import * as fs from 'node:fs';
+import { reachOfDevice } from './reach';
 
 export interface LockHolder {
   /** The process that took the lock (after a fork, possibly its parent). */
@@ -33,8 +34,12 @@ export function lockTable(): Map<string, LockHolder[]> | null {
   return files;
 }
 
-/** The flock holders of the file with this `device:inode` key, or `null` where the platform cannot tell. */
+/**
+ * The flock holders of the file with this `device:inode` key, or `null` where the platform cannot tell: outside
+ * Linux, and on filesystems whose locks the kernel's table does not hold or that other machines share.
+ */
 export function holdersOf(key: string): LockHolder[] | null {
+  if (process.platform !== 'linux' || reachOfDevice(BigInt(key.split(':')[0])).reach !== 'machine') return null;
   const table = lockTable();
   return table && (table.get(key) ?? []);
 }

@@ -259,6 +259,22 @@ napi_value KeepOnExec(napi_env env, napi_callback_info info) {
   return Args(env, info, a) ? Int(env, fsf_keep_on_exec(a[0])) : nullptr;
 }
 
+// fsInfo(fd) -> [filesystem name, 1 if local else 0], or a negative error (ENOSYS on Linux).
+napi_value FsInfo(napi_env env, napi_callback_info info) {
+  int32_t a[1];
+  if (!Args(env, info, a)) return nullptr;
+  char name[256] = "";
+  bool local = false;
+  int r = fsf_fs_info(a[0], name, int(sizeof name), &local);
+  if (r != 0) return Int(env, r);
+  napi_value out, s;
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &s);
+  napi_set_element(env, out, 0, s);
+  napi_set_element(env, out, 1, Int(env, local ? 1 : 0));
+  return out;
+}
+
 napi_value LastError(napi_env env, napi_callback_info) { return Int(env, fsf_last_os_error()); }
 
 Napi::Value Function(Napi::Env env, const char* name, napi_callback cb) {
@@ -300,6 +316,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("own", Function(env, "own", Own));
   exports.Set("disown", Function(env, "disown", Disown));
   exports.Set("keepOnExec", Function(env, "keepOnExec", KeepOnExec));
+  exports.Set("fsInfo", Function(env, "fsInfo", FsInfo));
   exports.Set("lastError", Function(env, "lastError", LastError));
   return exports;
 }

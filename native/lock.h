@@ -34,6 +34,10 @@ int fsf_downgrade(fsf_file file);
 int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino);
 // Lets fd survive exec (clears FD_CLOEXEC): the CLI's --no-fork keeps its lock through exec. ENOSYS on Windows.
 int fsf_keep_on_exec(int fd);
+// The filesystem of fd's file, for lockReach on macOS and Windows: its type name (statfs's f_fstypename, the
+// volume's filesystem name) and whether it is local (MNT_LOCAL; not a remote handle). ENOSYS on Linux, which reads
+// /proc/self/mountinfo instead. 0 or a negative error.
+int fsf_fs_info(int fd, char* name, int size, bool* local);
 // The platform's own error number of the calling thread's last failure (GetLastError on Windows, else 0).
 int fsf_last_os_error();
 

@@ -8,8 +8,13 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#ifdef __APPLE__
+#include <sys/mount.h>
+#include <sys/param.h>
+#endif
 #include <unistd.h>
 
+#include <cstdio>
 #include <mutex>
 
 #include "lock.h"
@@ -63,6 +68,19 @@ int fsf_keep_on_exec(int fd) {
   int flags = fcntl(fd, F_GETFD);
   if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) return -errno;
   return 0;
+}
+
+int fsf_fs_info(int fd, char* name, int size, bool* local) {
+#ifdef __APPLE__
+  struct statfs st;
+  if (fstatfs(fd, &st) != 0) return -errno;
+  snprintf(name, size_t(size), "%s", st.f_fstypename);
+  *local = (st.f_flags & MNT_LOCAL) != 0;
+  return 0;
+#else
+  (void)fd, (void)name, (void)size, (void)local;
+  return -ENOSYS;
+#endif
 }
 
 int fsf_last_os_error() { return 0; }

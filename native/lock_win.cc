@@ -106,6 +106,18 @@ int fsf_downgrade(fsf_file file) {
 
 int fsf_keep_on_exec(int) { return -4054; }  // UV_ENOSYS: Windows has no exec
 
+int fsf_fs_info(int fd, char* name, int size, bool* local) {
+  HANDLE h = handle_of(fsf_file_of(fd));
+  wchar_t fs[MAX_PATH + 1];
+  if (h == INVALID_HANDLE_VALUE ||
+      !GetVolumeInformationByHandleW(h, nullptr, 0, nullptr, nullptr, nullptr, fs, MAX_PATH + 1))
+    return fail();
+  if (WideCharToMultiByte(CP_UTF8, 0, fs, -1, name, size, nullptr, nullptr) == 0) return fail();
+  FILE_REMOTE_PROTOCOL_INFO remote;  // only a handle on a remote file (SMB, WebDAV, ...) has one
+  *local = !GetFileInformationByHandleEx(h, FileRemoteProtocolInfo, &remote, sizeof remote);
+  return 0;
+}
+
 int fsf_fd_identity(int fd, uint64_t* dev, uint64_t* ino) {
   HANDLE h = handle_of(fsf_file_of(fd));
   BY_HANDLE_FILE_INFORMATION info;

@@ -10,7 +10,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { once } = require('node:events');
 const { isWindows, isWine, tempFile, holder, run } = require('./helpers');
-const { tryLock } = require('..');
+const { tryLock, lockReach } = require('..');
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js');
 const NODE = process.execPath;
@@ -163,11 +163,12 @@ test('--verbose names the holders on a conflict and times a grant', async (t) =>
   const conflict = await fsFlock(['-n', '--verbose', f.path, ...exitWith(0)]);
   const timeout = await fsFlock(['-w', '0.1', '--verbose', f.path, ...exitWith(0)]);
   const named = process.platform === 'linux' ? [`fs-flock: held by pid ${h.child.pid} (exclusive)`] : [];
-  assert.deepStrictEqual(conflict.stderr.trim().split('\n'), ['fs-flock: failed to get lock', ...named]);
-  assert.deepStrictEqual(timeout.stderr.trim().split('\n'), ['fs-flock: timeout while waiting to get lock', ...named]);
+  const reach = `fs-flock: ${f.path} is on ${lockReach(f.path).filesystem}: its locks reach this machine only`; // a temporary directory is local everywhere
+  assert.deepStrictEqual(conflict.stderr.trim().split('\n'), ['fs-flock: failed to get lock', ...named, reach]);
+  assert.deepStrictEqual(timeout.stderr.trim().split('\n'), ['fs-flock: timeout while waiting to get lock', ...named, reach]);
   await h.send({ unlock: true, fd });
   const granted = await fsFlock(['--verbose', f.path, ...exitWith(0)]);
-  assert.match(granted.stdout, /^fs-flock: getting lock took \d+\.\d{6} seconds\nfs-flock: executing .+\n$/);
+  assert.match(granted.stdout, /^fs-flock: getting lock took \d+\.\d{6} seconds\nfs-flock: .+ is on \S+: its locks reach .+\nfs-flock: executing .+\n$/);
   assert.strictEqual(granted.code, 0);
 });
 
