@@ -8,14 +8,15 @@
 # Only addresses of the bridge and veth pairs made here are used (10.200.0.0/24); the chunkserver refuses a
 # 127/8 master. Client B runs under `nsenter --net`, not `ip netns exec`, whose private mount namespace would hide
 # its mount from the tests. Needs root, /dev/fuse and iproute2; apt packages moosefs-master, moosefs-chunkserver
-# and moosefs-client (scripts/test-cluster.sh installs them).
+# and moosefs-client, and bindfs (STATE/bindfs: a FUSE filesystem fs-flock does not know); scripts/test-cluster.sh
+# installs them.
 set -euo pipefail
 cmd=${1:?up or down}
 state=$(realpath -m "${2:?state directory}")
 SRV=fsf-srv CLI=fsf-cli BR=fsf-br0
 
 down() {
-  for m in "$state/b" "$state/a"; do
+  for m in "$state/bindfs" "$state/b" "$state/a"; do
     mountpoint -q "$m" 2>/dev/null && { fusermount3 -u "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; }
   done
   for pidfile in "$state"/*.pid; do
@@ -53,7 +54,7 @@ if [ "$cmd" = down ]; then down; exit 0; fi
 [ "$cmd" = up ] || { echo "usage: $0 up|down STATE" >&2; exit 64; }
 
 down # whatever an earlier run left
-rm -rf "$state" && mkdir -p "$state"/{master,chunk,hdd,a,b}
+rm -rf "$state" && mkdir -p "$state"/{master,chunk,hdd,a,b,bindsrc,bindfs}
 
 ip link add "$BR" type bridge
 ip addr add 10.200.0.1/24 dev "$BR"
@@ -104,4 +105,6 @@ wait_for "client B's mount" mountpoint -q "$state/b"
 # Writable (a chunkserver has registered) and shared: a file written through A is read through B.
 wait_for "a chunkserver" bash -c "echo ok >'$state/a/.ready' && [ \"\$(cat '$state/b/.ready')\" = ok ]"
 rm -f "$state/a/.ready"
+# And a FUSE filesystem that fs-flock does not know, for lockReach's 'unknown'.
+bindfs "$state/bindsrc" "$state/bindfs"
 echo ready
