@@ -3,7 +3,8 @@
 import { binding } from './binding';
 import { abortError, systemError } from './errors';
 import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
-import { FdLike, FlockOp, LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN, toBoolean, toFd, toOp, toOptions, toSignal, toTimeout } from './validate';
+import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from './constants';
+import { FdLike, FlockOp, toBoolean, toFd, toOp, toOptions, toSignal, toTimeout } from './validate';
 import { lockAsync, lockSync } from './waits';
 
 export interface FlockSyncOptions {
@@ -73,7 +74,7 @@ export async function flock(fd: FdLike, op: FlockOp, options?: FlockOptions): Pr
     if (signal?.aborted) throw abortError(signal);
     return applyNow(file, bits);
   }
-  await lockAsync(file, bits, timeout, signal);
+  return lockAsync(file, bits, timeout, signal) ?? undefined; // granted at once: no promise to wait for
 }
 
 /**

@@ -6,7 +6,8 @@ import { abortError, deadlockError, illegalConstructor, invalidArgType, invalidA
 import { closeLockFile, LockFile, lostLockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
 import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
 import { conflicts, Entry, fdReused, register, unregister } from './registry';
-import { FdLike, isPathTarget, LOCK_EX, LOCK_NB, LOCK_SH, toBoolean, toOptions, toSignal, toTimeout } from './validate';
+import { LOCK_EX, LOCK_NB, LOCK_SH } from './constants';
+import { FdLike, isPathTarget, toBoolean, toOptions, toSignal, toTimeout } from './validate';
 import { lockAsync, lockSync } from './waits';
 
 /** What a lock is taken on: a path (string, `file:` URL or Buffer), or an open file (fd or `FileHandle`). */

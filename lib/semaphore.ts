@@ -10,7 +10,8 @@ import { closeLockFile } from './lockfile';
 import type { LockFile } from './lockfile';
 import { LOCK_SYSCALL } from './platform';
 import { conflicts } from './registry';
-import { LOCK_EX, toOptions, toSignal, toTimeout } from './validate';
+import { LOCK_EX } from './constants';
+import { toOptions, toSignal, toTimeout } from './validate';
 
 /** The most slots a semaphore may have: each waiting process parks up to one kernel wait (a thread) per slot. */
 export const MAX_SLOTS = 64;

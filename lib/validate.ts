@@ -3,8 +3,6 @@ import { closedHandleError, invalidArgType, invalidArgValue, outOfRange } from '
 
 import { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN } from './constants';
 
-export { LOCK_EX, LOCK_NB, LOCK_SH, LOCK_UN };
-
 /** An open file: a file descriptor, or anything with one such as a `FileHandle` from `fs.promises.open`. */
 export type FdLike = number | { readonly fd: number };
 

@@ -8,7 +8,7 @@ import { binding } from './binding';
 import { abortError, systemError, systemErrorNamed, timeoutError } from './errors';
 import { fileKey, fileKeyOrNull, holdsLock, LOCK_SYSCALL } from './platform';
 import { holdersOf } from './proclocks';
-import { LOCK_NB } from './validate';
+import { LOCK_NB } from './constants';
 
 interface Waiter {
   readonly fd: number;
