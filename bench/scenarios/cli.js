@@ -1,4 +1,4 @@
-// Scenario 7: the start-up cost of one `fs-flock <file> true` on a free lock, which scripts pay in every loop,
+// Scenario 8: the start-up cost of one `fs-flock <file> true` on a free lock, which scripts pay in every loop,
 // against `node -e 0` (the least any Node program costs) and util-linux `flock <file> true`. Runs are taken in
 // turn, one of each per round, so the machine's drift moves every row alike.
 'use strict';
@@ -10,7 +10,7 @@ const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 
 async function run(ctx) {
   const { runs } = ctx.config.cli;
-  const title = '7. CLI start-up: one run on a free lock, fork and exec to exit';
+  const title = '8. CLI start-up: one run on a free lock, fork and exec to exit';
   ctx.log(title);
   const file = ctx.file('cli.lock');
   const impls = [

@@ -1,4 +1,4 @@
-// Scenario 8: the named-lock layers. (a) Hand-off latency of a Semaphore slot (4 slots, all held by another
+// Scenario 9: the named-lock layers. (a) Hand-off latency of a Semaphore slot (4 slots, all held by another
 // process, one given back) beside a plain ExclusiveLock's wake-up, measured alike in the same run: release in one
 // process to resolved promise in the other. (b) What withLock's reentrancy costs on the uncontended path:
 // withLock(path, fn) against withLock(path, fn, { reentrant: false }) and a joined inner withLock, round-robin.
@@ -58,7 +58,7 @@ const agent = {
 
 async function handoff(ctx) {
   const { samples, holdUs, budgetMs } = ctx.config.wakeup;
-  const title = `8a. Semaphore slot hand-off (${SLOTS} slots, all held; one given back) beside a plain lock's wake-up`;
+  const title = `9a. Semaphore slot hand-off (${SLOTS} slots, all held; one given back) beside a plain lock's wake-up`;
   ctx.log(title);
   const rows = [];
   for (const [kind, impl] of [['lock', 'fs-flock ExclusiveLock'], ['slot', `fs-flock Semaphore, ${SLOTS} slots`]]) {
@@ -98,7 +98,7 @@ async function handoff(ctx) {
 
 async function reentrancy(ctx) {
   const { samples, sampleMs } = ctx.config.roundTrip;
-  const title = '8b. withLock on a path, uncontended: what reentrancy costs';
+  const title = '9b. withLock on a path, uncontended: what reentrancy costs';
   ctx.log(title);
   const hows = ['reentrant: false', 'reentrant (default)', 'joined'];
   const runs = [];
