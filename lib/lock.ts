@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { binding } from './binding';
 import { abortError, deadlockError, illegalConstructor, invalidArgType, invalidArgValue, invalidState, outOfRange, systemError } from './errors';
 import { closeLockFile, LockFile, lostLockFile, openLockFile, removeLockFile, sameFile, stillLinked } from './lockfile';
-import { LOCK_SYSCALL, UNLOCK_SYSCALL } from './platform';
+import { LOCK_SYSCALL, removedElsewhere, UNLOCK_SYSCALL } from './platform';
 import { conflicts, Entry, fdReused, register, unregister } from './registry';
 import { LOCK_EX, LOCK_NB, LOCK_SH } from './constants';
 import { FdLike, isPathTarget, toBoolean, toOptions, toSignal, toTimeout } from './validate';
@@ -143,6 +143,7 @@ function acquireSyncImpl<T extends FileLock>(Kind: LockClass<T>, target: LockTar
       }
     } catch (err) {
       closeLockFile(file);
+      if (file.removeOnRelease && removedElsewhere(err)) continue; // a releasing holder on another client removed it
       throw err;
     }
     const lock = adopt(Kind, file);
@@ -166,6 +167,7 @@ async function acquireImpl<T extends FileLock>(Kind: LockClass<T>, target: LockT
       if (wait) await wait; // a lock granted at once costs no promise
     } catch (err) {
       closeLockFile(file);
+      if (file.removeOnRelease && removedElsewhere(err)) continue; // a releasing holder on another client removed it
       throw err;
     } finally {
       unregister(pending);

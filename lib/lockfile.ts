@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 import { binding } from './binding';
 import { invalidArgValue, systemErrorNamed } from './errors';
-import { fileKey, fileKeyOrNull, openCreating } from './platform';
+import { fileKey, fileKeyOrNull, openCreating, removedElsewhere } from './platform';
 import { isPathTarget, toFd } from './validate';
 
 export interface LockFile {
@@ -71,10 +71,11 @@ function openTarget(target: string | URL | Buffer | number | { fd: number }, opt
       const real = realpath(path) ?? path;
       if (fileKeyOfPath(real) === key) return { fd, path: real, key, ...pick(opts) };
     } catch (err) {
-      fs.closeSync(fd);
+      closeFd(fd);
+      if (opts.removeOnRelease && removedElsewhere(err)) continue; // removed through another client as it was opened
       throw err;
     }
-    fs.closeSync(fd); // the file was removed or a link changed while it was opened: open again
+    closeFd(fd); // the file was removed or a link changed while it was opened: open again
   }
 }
 
@@ -107,7 +108,13 @@ export function sameFile(file: LockFile): boolean {
 /** With removeOnRelease: is the locked file still the one the path names? (A releasing holder may have unlinked it.) */
 export function stillLinked(file: LockFile): boolean {
   if (!file.removeOnRelease || file.path === null) return true;
-  const mine = fs.fstatSync(file.fd, { bigint: true });
+  let mine: fs.BigIntStats;
+  try {
+    mine = fs.fstatSync(file.fd, { bigint: true });
+  } catch (err) {
+    if (removedElsewhere(err)) return false; // removed through another client
+    throw err;
+  }
   return mine.nlink > 0n && fileKeyOfPath(file.path) === `${mine.dev}:${mine.ino}`;
 }
 
@@ -125,7 +132,20 @@ export function removeLockFile(file: LockFile): unknown {
 export function closeLockFile(file: LockFile): void {
   if (file.path === null) return;
   if (owned(file)) binding.disown(file.fd);
-  fs.closeSync(file.fd);
+  closeFd(file.fd);
+}
+
+/**
+ * close(2) of a lock file's fd. The fd is gone whatever close says (Linux, POSIX.1-2024), and a lock file has no
+ * data to lose: a distributed filesystem's complaint (GlusterFS: ESTALE, ENOENT for a file another client removed)
+ * is not the caller's failure. EBADF is: something closed the fd behind fs-flock's back.
+ */
+function closeFd(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EBADF') throw err;
+  }
 }
 
 /** A lock object's fd was found closed behind its back: it is no longer fs-flock's to unlock. */

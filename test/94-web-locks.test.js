@@ -22,9 +22,12 @@ test('processes take turns: a counter incremented under one name by 4 processes 
   const results = await Promise.all(Array.from({ length: 4 }, () => run(process.execPath, [fixture, dir, 'nightly build', '50', counter, log])));
   for (const r of results) assert.deepStrictEqual([r.code, r.stderr], [0, '']);
   assert.strictEqual(fs.readFileSync(counter, 'utf8'), '200');
+  // One log per process, merged on the system-wide monotonic clock.
+  const lines = fs.readdirSync(f.dir).filter((n) => n.startsWith('log.')).flatMap((n) => fs.readFileSync(path.join(f.dir, n), 'utf8').trim().split('\n'));
+  assert.strictEqual(lines.length, 4 * 50 * 2);
   let inside = 0;
-  for (const line of fs.readFileSync(log, 'utf8').trim().split('\n')) {
-    inside += line.startsWith('enter') ? 1 : -1;
+  for (const [what] of lines.map((l) => l.split(' ')).sort((a, b) => (BigInt(a[1]) < BigInt(b[1]) ? -1 : 1))) {
+    inside += what === 'enter' ? 1 : -1;
     assert.ok(inside <= 1, 'two inside at once');
   }
   assert.deepStrictEqual(fs.readdirSync(dir), [lockFileName('nightly build')]);

@@ -49,14 +49,15 @@ test('several processes: never more than N inside at once, and N inside at times
   const fixture = path.join(__dirname, 'fixtures', 'semaphore-user.js');
   const procs = Array.from({ length: 5 }, () => run(process.execPath, [fixture, base, '2', '30', log]));
   for (const r of await Promise.all(procs)) assert.deepStrictEqual([r.code, r.stderr], [0, '']);
-  let inside = new Map();
-  let most = 0;
-  const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
+  // One log per process, merged on the system-wide monotonic clock: "enter <t> <pid> <slot>" / "leave ...".
+  const lines = fs.readdirSync(f.dir).filter((n) => n.startsWith('log.')).flatMap((n) => fs.readFileSync(path.join(f.dir, n), 'utf8').trim().split('\n'));
   assert.strictEqual(lines.length, 5 * 30 * 2);
-  for (const line of lines) {
-    const [what, pid, slot] = line.split(' ');
+  const events = lines.map((l) => l.split(' ')).sort((a, b) => (BigInt(a[1]) < BigInt(b[1]) ? -1 : 1));
+  const inside = new Map();
+  let most = 0;
+  for (const [what, , pid, slot] of events) {
     if (what === 'enter') {
-      assert.ok(![...inside.values()].includes(slot), `slot ${slot} taken twice: ${line}`);
+      assert.ok(![...inside.values()].includes(slot), `slot ${slot} taken twice`);
       inside.set(pid, slot);
     } else {
       inside.delete(pid);
