@@ -57,8 +57,15 @@ function openTarget(target: string | URL | Buffer | number | { fd: number }, opt
   const path = absolute(target);
   for (;;) {
     const fd = openCreating(path, fs.constants.O_RDWR | (opts.create ? fs.constants.O_CREAT : 0), opts.mode);
+    let st: fs.BigIntStats;
     try {
-      const st = fs.fstatSync(fd, { bigint: true });
+      st = fs.fstatSync(fd, { bigint: true });
+    } catch (err) {
+      closeFd(fd);
+      if (opts.removeOnRelease && removedElsewhere(err)) continue; // removed through another client as it was opened
+      throw err;
+    }
+    try {
       const key = `${st.dev}:${st.ino}`;
       // Some platforms (Wine) open a directory read-write; refuse it the way Linux's open(2) does.
       if (st.isDirectory()) throw Object.assign(systemErrorNamed('EISDIR', 'open', 'illegal operation on a directory'), { path });
@@ -72,7 +79,6 @@ function openTarget(target: string | URL | Buffer | number | { fd: number }, opt
       if (fileKeyOfPath(real) === key) return { fd, path: real, key, ...pick(opts) };
     } catch (err) {
       closeFd(fd);
-      if (opts.removeOnRelease && removedElsewhere(err)) continue; // removed through another client as it was opened
       throw err;
     }
     closeFd(fd); // the file was removed or a link changed while it was opened: open again
