@@ -97,7 +97,8 @@ function pick(opts: OpenOptions): OpenOptions {
   return { create: opts.create, mode: opts.mode, removeOnRelease: opts.removeOnRelease };
 }
 
-function fileKeyOfPath(path: string | Buffer): string | null {
+/** The file a path names now (device:inode), or null when it names none. */
+export function fileKeyOfPath(path: string | Buffer): string | null {
   try {
     const st = fs.statSync(path, { bigint: true });
     return `${st.dev}:${st.ino}`;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { illegalConstructor } from './errors';
 import { ExclusiveLock, SharedLock } from './lock';
+import { fileKeyOfPath } from './lockfile';
 import { lockTable } from './proclocks';
 
 export type LockMode = 'exclusive' | 'shared';
@@ -200,7 +201,7 @@ export class LockManager {
     const own = held.slice(); // this thread's grants, each also in the kernel's table once
     for (const file of files) {
       const full = path.join(this.#directory, file);
-      const holders = table.get(fileKeyOrStat(full) ?? '');
+      const holders = table.get(fileKeyOfPath(full) ?? '');
       const name = holders ? (nameOfFile(file) ?? nameInFile(full)) : null;
       if (!holders || name === null) continue;
       for (const { pid, mode } of holders) {
@@ -246,15 +247,6 @@ export class LockManager {
     if (!st.isDirectory()) throw unsafe(dir, 'is not a directory');
     if (process.getuid && st.uid !== process.getuid()) throw unsafe(dir, `is owned by uid ${st.uid}, not by this user (uid ${process.getuid()})`);
     if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) throw unsafe(dir, `has group or other permissions (mode ${(st.mode & 0o777).toString(8)})`);
-  }
-}
-
-function fileKeyOrStat(file: string): string | null {
-  try {
-    const st = fs.statSync(file, { bigint: true });
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return null;
   }
 }
 
